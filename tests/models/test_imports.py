@@ -1,0 +1,56 @@
+"""models/ is pure PyTorch + numpy + scikit-learn + stdlib: parse every module, check imports.
+
+Catches imports anywhere in a file (inside functions too), so a notebook can use models/ without the
+web stack, and the server's concerns (fastapi, pydantic, asyncio, server) never leak into the math.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+# safetensors: the pickle-free checkpoint format the issue names for models/checkpoint.py.
+ALLOWED = {"torch", "numpy", "sklearn", "models", "safetensors"}
+FORBIDDEN_STDLIB = {"asyncio"}  # the training engine is synchronous; the server owns the event loop
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Top-level names of every absolute import in the file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def allowed(name: str) -> bool:
+    if name in FORBIDDEN_STDLIB:
+        return False
+    return name in ALLOWED or name in sys.stdlib_module_names or name == "__future__"
+
+
+def test_the_checker_can_fail(tmp_path):
+    source = tmp_path / "bad.py"
+    source.write_text("import os\ndef f():\n    from fastapi import FastAPI\n    import asyncio\n"
+                      "from . import sibling\nimport torch.nn as nn\n")
+    names = imported_modules(source)
+    assert names == {"os", "fastapi", "asyncio", "torch"}
+    assert [name for name in sorted(names) if not allowed(name)] == ["asyncio", "fastapi"]
+
+
+MODULES = sorted(MODELS.glob("*.py"))
+
+
+def test_models_package_has_modules():
+    assert {path.name for path in MODULES} >= {"__init__.py", "datasets.py", "analysis.py"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[path.name for path in MODULES])
+def test_module_imports_only_the_math_stack(path):
+    bad = sorted(name for name in imported_modules(path) if not allowed(name))
+    assert not bad, f"models/{path.name} imports {bad}; models/ may use only {sorted(ALLOWED)} " \
+                    f"and the standard library"
