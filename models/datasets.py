@@ -106,6 +106,10 @@ def _check_config(config: DatasetConfig) -> DatasetInfo:
         raise ValueError(f"n_points must be an integer, got {config.n_points!r}")
     if not low <= config.n_points <= high:
         raise ValueError(f"n_points must be between {low} and {high}, got {config.n_points}")
+    for field in ("noise", "train_fraction"):
+        if isinstance(getattr(config, field), bool) or not isinstance(
+                getattr(config, field), int | float | np.integer | np.floating):
+            raise ValueError(f"{field} must be a number, got {getattr(config, field)!r}")
     if not (math.isfinite(config.noise) and 0.0 <= config.noise <= MAX_NOISE):
         raise ValueError(f"noise must be between 0 and {MAX_NOISE}, got {config.noise}")
     if not (math.isfinite(config.train_fraction) and 0.0 < config.train_fraction < 1.0):

@@ -173,6 +173,8 @@ def test_bad_user_points_raise_clear_errors(name, points, message):
     ({"n_points": 10.5}, "n_points"),
     ({"noise": -0.1}, "noise"),
     ({"noise": math.nan}, "noise"),
+    ({"noise": "lots"}, "noise"),
+    ({"train_fraction": None}, "train_fraction"),
     ({"train_fraction": 0.0}, "train_fraction"),
     ({"train_fraction": 1.0}, "train_fraction"),
     ({"seed": -1}, "seed"),
