@@ -1,0 +1,75 @@
+"""create_app(settings): the FastAPI app, its routers, the page and plotly.js, and the lifespan
+that starts and stops the training thread. No module-level app state: everything lives in app.state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+import torch
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from models.engine import default_device
+
+from server.errors import ApiError, api_error_handler
+from server.routes import health, options, runs, stream
+from server.scheduler import Scheduler
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>nn-playground</title>
+</head><body><h1>nn-playground</h1><p>The page is not built yet. The API is at <a href="/docs">/docs</a>.
+</p></body></html>"""
+
+
+def resolve_device(choice: str) -> str:
+    """'auto' -> the engine's choice; 'cuda' must exist (fail at startup, not at the first run)."""
+    if choice == "auto":
+        return str(default_device())
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("PLAYGROUND_DEVICE=cuda but torch sees no CUDA device")
+    return choice
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for `settings` (default: from PLAYGROUND_* environment variables)."""
+    settings = settings or Settings()
+    device = resolve_device(settings.device)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(settings, device)
+        scheduler.start(asyncio.get_running_loop())
+        app.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            scheduler.stop()
+
+    app = FastAPI(title="nn-playground", version="0.1.0", lifespan=lifespan,
+                  description="Train small PyTorch networks and watch them learn.")
+    app.state.settings = settings
+    app.add_exception_handler(ApiError, api_error_handler)
+    for module in (health, options, runs, stream):
+        app.include_router(module.router)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    if (FRONTEND / "index.html").exists():
+        app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
+    else:
+        @app.get("/", include_in_schema=False)
+        def placeholder() -> HTMLResponse:
+            return HTMLResponse(PLACEHOLDER)
+    return app

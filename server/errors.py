@@ -1,0 +1,34 @@
+"""API errors raised below the routes and turned into 4xx responses (or websocket `error` messages).
+
+Never a 500 for bad input: anything a client can cause is an ApiError with the field named.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import ORJSONResponse
+
+
+class ApiError(Exception):
+    """A client-caused problem: HTTP status, a message for people and the field (dotted) if any."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+    def detail(self) -> str | list[dict]:
+        """FastAPI's shapes: 422 -> [{"loc", "msg", "type"}], other 4xx -> "message"."""
+        if self.status == 422:
+            loc = ["body", *self.field.split(".")] if self.field else ["body"]
+            return [{"loc": loc, "msg": self.message, "type": "value_error"}]
+        return self.message
+
+
+def not_found(run_id: str) -> ApiError:
+    return ApiError(404, f"no run with id {run_id!r} (it may have expired)", "id")
+
+
+async def api_error_handler(request: Request, error: ApiError) -> ORJSONResponse:
+    return ORJSONResponse({"detail": error.detail()}, status_code=error.status)

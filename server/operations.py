@@ -1,0 +1,182 @@
+"""What the API can do to runs, executed on the training thread (the Scheduler mixes this in).
+
+Each `op_*` takes validated wire objects and returns JSON-ready dicts or bytes; raises ApiError.
+Never called from the event loop directly: routes go through `Scheduler.call`.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from models.checkpoint import load_run, save_run
+from server import bridge, schemas
+from server.errors import ApiError
+from server.registry import RunEntry, new_run_id
+from server.slot import Slot
+
+if TYPE_CHECKING:
+    from server.scheduler import Scheduler
+
+LIVE_FIELDS = {"learning_rate", "momentum", "weight_decay", "batch_size", "optimizer"}
+
+
+class Operations:
+    """REST and websocket commands, run between training slices."""
+
+    def _check_capacity(self: Scheduler) -> None:
+        limit = self.settings.max_runs
+        if len(self.registry.runs) >= limit:
+            raise ApiError(429, f"this server already holds max_runs = {limit} runs; "
+                                "delete one or try again later")
+
+    def op_create(self: Scheduler, config: schemas.RunConfig) -> dict[str, Any]:
+        bridge.check_config(config, self.settings)
+        self._check_capacity()
+        entry = RunEntry(new_run_id(), config, bridge.engine_config(config))
+        self.registry.add(entry)
+        return self.op_get(entry.id)
+
+    def op_get(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        entry.last_activity = time.monotonic()
+        group = self.registry.group(entry)
+        entry.status = group.statuses([run_id])[run_id]
+        if entry.linear_regions is None and not entry.diverged:
+            self._function_json(entry, group.layers([run_id])[run_id])
+        return self._run_view(entry)
+
+    def op_patch(self: Scheduler, run_id: str, patch: schemas.RunConfigPatch) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        changes = patch.model_dump(exclude_unset=True)
+        merged = entry.config.model_dump()
+        for section, values in changes.items():
+            if values is not None:
+                merged[section].update(values)
+        try:
+            config = schemas.RunConfig.model_validate(merged)
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ApiError(422, first["msg"], ".".join(str(p) for p in first["loc"])) from None
+        bridge.check_config(config, self.settings)
+        old = entry.config
+        live = (config.dataset == old.dataset and config.model == old.model
+                and config.training.seed == old.training.seed)
+        if live:
+            if config.training != old.training:
+                self.registry.set_training(entry, config)
+        else:
+            self.registry.rebuild(entry, config)
+            entry.linear_regions = None
+            self.resnapshot(entry)
+        entry.touch()
+        return {"run": self.op_get(run_id), "applied": "live" if live else "rebuilt"}
+
+    def op_delete(self: Scheduler, run_id: str) -> None:
+        entry = self.registry.get(run_id)
+        self.close_watchers(entry)
+        for future in entry.train_waiters:
+            future.set_exception(ApiError(404, f"run {run_id!r} was deleted", "id"))
+        entry.train_waiters = []
+        self.registry.remove(entry)
+
+    def op_play(self: Scheduler, run_id: str, rest: bool = True) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        if entry.diverged:
+            raise ApiError(409, "the run diverged (its loss is not finite); reset it or lower "
+                                "the learning rate", "status")
+        entry.playing, entry.rest_started = True, rest
+        entry.touch()
+        return self._run_view(entry)
+
+    def op_pause(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        entry.playing = entry.rest_started = False
+        entry.train_remaining = 0
+        self._finish_training(entry)
+        entry.touch()
+        return self.op_get(run_id)
+
+    def op_reset(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        for future in entry.train_waiters:
+            future.set_exception(ApiError(409, "the run was reset while training", "id"))
+        entry.train_waiters, entry.train_remaining = [], 0
+        self.registry.group(entry).reset(run_id)
+        entry.pending_rows, entry.linear_regions = [], None
+        entry.window_steps, entry.steps_per_second = 0, 0.0
+        self.resnapshot(entry)
+        entry.pending_rows = []
+        entry.touch()
+        return self.op_get(run_id)
+
+    def op_train(self: Scheduler, run_id: str, steps: int, wait: bool = True) -> Future:
+        """Queue `steps` more steps; the returned future resolves with the run when they are done
+        (at once when `wait` is false: the websocket `step` just watches the frames)."""
+        if steps > self.settings.max_steps_per_call:
+            raise ApiError(422, f"steps = {steps} is over this server's limit max_steps_per_call "
+                                f"= {self.settings.max_steps_per_call}", "steps")
+        entry = self.registry.get(run_id)
+        future: Future = Future()
+        if entry.diverged:
+            future.set_result(self.op_get(run_id))
+            return future
+        entry.train_remaining = min(entry.train_remaining + steps,
+                                    self.settings.max_steps_per_call)
+        if wait:
+            entry.train_waiters.append(future)
+        else:
+            future.set_result(None)
+        entry.touch()
+        return future
+
+    def op_history(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        return bridge.history_view(self.registry.group(entry).history(run_id))
+
+    def op_data(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        return bridge.data_view(self.registry.dataset(entry))
+
+    def op_function(self: Scheduler, run_id: str) -> bytes:
+        entry = self.registry.get(run_id)
+        layers = self.registry.group(entry).layers([run_id])[run_id]
+        function = self._function_json(entry, layers)
+        if function == b"null":
+            raise ApiError(409, "the run diverged: its function is not finite", "status")
+        return function
+
+    def op_weights(self: Scheduler, run_id: str) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        return bridge.weights_view(self.registry.group(entry).layers([run_id])[run_id])
+
+    def op_checkpoint(self: Scheduler, run_id: str) -> bytes:
+        entry = self.registry.get(run_id)
+        return save_run(self.registry.group(entry).export_run(run_id))
+
+    def op_import(self: Scheduler, data: bytes) -> dict[str, Any]:
+        try:
+            state = load_run(data)
+            config = bridge.wire_config(state.config)
+        except (ValueError, KeyError, TypeError, ValidationError) as error:
+            raise ApiError(422, f"not a valid nn-playground checkpoint: {error}", "body") from None
+        bridge.check_config(config, self.settings)
+        self._check_capacity()
+        entry = RunEntry(new_run_id(), config, bridge.engine_config(config))
+        self.registry.add(entry, state=state)
+        return self.op_get(entry.id)
+
+    def op_subscribe(self: Scheduler, run_id: str, slot: Slot) -> None:
+        entry = self.registry.get(run_id)
+        entry.subscribers.append(slot)
+        self.resnapshot(entry, [slot])
+        entry.touch()
+
+    def op_unsubscribe(self: Scheduler, run_id: str, slot: Slot) -> None:
+        entry = self.registry.runs.get(run_id)
+        if entry is not None and slot in entry.subscribers:
+            entry.subscribers.remove(slot)
+            entry.last_watched = entry.last_activity = time.monotonic()

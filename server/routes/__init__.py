@@ -1,0 +1,1 @@
+"""One router per resource: health, options, runs (REST) and the run stream (websocket)."""

@@ -1,0 +1,126 @@
+"""REST for runs: create, read, change, train, delete, and read a run's history, data, function,
+weights and checkpoint. Every call goes through the scheduler thread; no tensor here."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
+
+from server.deps import get_scheduler
+from server.errors import ApiError
+from server.responses import CONFLICT, LIMITS, NOT_FOUND, json_response
+from server.scheduler import Scheduler
+from server.schemas import (
+    Data,
+    Function,
+    History,
+    PatchResult,
+    Problem,
+    Run,
+    RunConfig,
+    RunConfigPatch,
+    TrainRequest,
+    Weights,
+)
+from server.settings import Settings, get_settings
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+SchedulerDep = Annotated[Scheduler, Depends(get_scheduler)]
+RunId = Annotated[str, Path(min_length=1, max_length=64, description="from POST /api/runs")]
+BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+
+
+@router.post("", response_model=Run, status_code=201, responses=LIMITS)
+async def create_run(scheduler: SchedulerDep,
+                     config: Annotated[RunConfig | None, Body()] = None) -> Response:
+    run = await scheduler.call(scheduler.op_create, config or RunConfig())
+    return json_response(run, 201)
+
+
+@router.post("/import", response_model=Run, status_code=201,
+             responses={**LIMITS, 413: {"model": Problem, "description": "over max_upload_bytes"}},
+             openapi_extra={"requestBody": {"content": BINARY, "required": True}})
+async def import_run(request: Request, scheduler: SchedulerDep,
+                     settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+    """A checkpoint file from GET /api/runs/{id}/checkpoint becomes a new run (no pickle)."""
+    limit = settings.max_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise ApiError(413, f"checkpoint over max_upload_bytes = {limit}", "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"checkpoint over max_upload_bytes = {limit}", "body")
+        chunks.append(chunk)
+    run = await scheduler.call(scheduler.op_import, b"".join(chunks))
+    return json_response(run, 201)
+
+
+@router.get("/{run_id}", response_model=Run, responses=NOT_FOUND)
+async def get_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_get, run_id))
+
+
+@router.patch("/{run_id}", response_model=PatchResult, responses=NOT_FOUND)
+async def patch_run(run_id: RunId, patch: RunConfigPatch, scheduler: SchedulerDep) -> Response:
+    """Training hyperparameters apply live; a new dataset, model or seed rebuilds and resets."""
+    return json_response(await scheduler.call(scheduler.op_patch, run_id, patch))
+
+
+@router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
+async def delete_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    await scheduler.call(scheduler.op_delete, run_id)
+    return Response(status_code=204)
+
+
+@router.post("/{run_id}/train", response_model=Run, responses={**NOT_FOUND, **CONFLICT})
+async def train_run(run_id: RunId, request: TrainRequest, scheduler: SchedulerDep) -> Response:
+    """Train `steps` steps (at most max_steps_per_call) and answer when they are done."""
+    done = await scheduler.call(scheduler.op_train, run_id, request.steps)
+    return json_response(await asyncio.wrap_future(done))
+
+
+@router.post("/{run_id}/play", response_model=Run, responses={**NOT_FOUND, **CONFLICT})
+async def play_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    """Train continuously, watched or not, until paused or the run expires."""
+    return json_response(await scheduler.call(scheduler.op_play, run_id, True))
+
+
+@router.post("/{run_id}/pause", response_model=Run, responses=NOT_FOUND)
+async def pause_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_pause, run_id))
+
+
+@router.post("/{run_id}/reset", response_model=Run, responses=NOT_FOUND)
+async def reset_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_reset, run_id))
+
+
+@router.get("/{run_id}/history", response_model=History, responses=NOT_FOUND)
+async def run_history(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_history, run_id))
+
+
+@router.get("/{run_id}/data", response_model=Data, responses=NOT_FOUND)
+async def run_data(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_data, run_id))
+
+
+@router.get("/{run_id}/function", response_model=Function, responses={**NOT_FOUND, **CONFLICT})
+async def run_function(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_function, run_id))
+
+
+@router.get("/{run_id}/weights", response_model=Weights, responses=NOT_FOUND)
+async def run_weights(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    return json_response(await scheduler.call(scheduler.op_weights, run_id))
+
+
+@router.get("/{run_id}/checkpoint", response_class=Response,
+            responses={200: {"content": BINARY, "description": "safetensors file"}, **NOT_FOUND})
+async def run_checkpoint(run_id: RunId, scheduler: SchedulerDep) -> Response:
+    data = await scheduler.call(scheduler.op_checkpoint, run_id)
+    return Response(content=data, media_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="nn-playground-{run_id[:8]}.safetensors"'})

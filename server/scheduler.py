@@ -1,0 +1,274 @@
+"""The training thread: owns every tensor, steps run groups in short fair slices, builds frames.
+
+Routes and websockets never touch the engine; they send commands with `call()` and await the
+result. Frames go to the event loop with call_soon_threadsafe; this thread never waits on a client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import numpy as np
+import orjson
+import torch
+
+from server import bridge
+from server.errors import ApiError
+from server.operations import Operations
+from server.registry import Registry, RunEntry
+from server.settings import Settings
+from server.slot import Slot, dumps
+
+log = logging.getLogger(__name__)
+MAX_STEPS_PER_SLICE = 2000
+LIFECYCLE_EVERY = 0.25  # s between idle/TTL checks
+RATE_WINDOW = 0.5  # s over which steps/s is measured
+DELETED = dumps({"type": "deleted"})
+
+
+class Scheduler(Operations):
+    """One thread, one command queue. Public `op_*` methods run on the thread via `call()`."""
+
+    def __init__(self, settings: Settings, device: str) -> None:
+        self.settings = settings
+        self.device = device
+        self.registry = Registry(device)
+        self.frame_interval = 1.0 / settings.frame_rate
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._step_seconds: dict = {}  # group key -> measured seconds per step (EMA)
+        self._last_lifecycle = 0.0
+        self._deliveries: list[tuple[Callable, tuple]] = []
+
+    # ---- lifecycle of the thread (event loop side) ----
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._thread = threading.Thread(target=self._run, name="training", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._commands.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def run_count(self) -> int:
+        return len(self.registry.runs)
+
+    async def call(self, method: Callable[..., Any], *args: Any) -> Any:
+        """Run `method(*args)` on the training thread between slices and await its result."""
+        if self._stopping.is_set() or self._thread is None or not self._thread.is_alive():
+            raise ApiError(503, "the training thread is not running")
+        future: Future = Future()
+        self._commands.put((method, args, future))
+        return await asyncio.wrap_future(future)
+
+    # ---- the thread ----
+    def _run(self) -> None:
+        torch.set_num_threads(1)
+        log.info("training thread started on %s", self.device)
+        while not self._stopping.is_set():
+            try:
+                self._commands_phase()
+                self._train_phase()
+                self._frame_phase()
+                self._lifecycle_phase()
+            except Exception:  # a bug must not kill the thread that serves everyone
+                log.exception("training loop error")
+                time.sleep(0.05)
+            self._flush()
+        log.info("training thread stopped")
+
+    def _busy(self) -> bool:
+        return any(e.playing or e.train_remaining or (e.subscribers and e.urgent)
+                   for e in self.registry.runs.values())
+
+    def _commands_phase(self) -> None:
+        block = not self._busy()
+        while True:
+            try:
+                item = self._commands.get(block=block, timeout=LIFECYCLE_EVERY if block else None)
+            except queue.Empty:
+                return
+            block = False
+            if item is None:
+                return
+            method, args, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(method(*args))
+            except BaseException as error:  # noqa: B036 - handed to the awaiting route
+                if not isinstance(error, ApiError):
+                    log.exception("command %s failed", getattr(method, "__name__", method))
+                future.set_exception(error)
+
+    def _train_phase(self) -> None:
+        runs = self.registry.runs
+        active = [k for k, g in self.registry.groups.items()
+                  if any(runs[r].playing or runs[r].train_remaining for r in g.run_ids)]
+        if not active:
+            return
+        budget = max(0.001, min(self.settings.slice_seconds, self.frame_interval / len(active)))
+        for key in active:
+            group = self.registry.groups[key]
+            entries = [runs[r] for r in group.run_ids if not runs[r].diverged]
+            playing = [e for e in entries if e.playing]
+            training = [e for e in entries if not e.playing and e.train_remaining]
+            per_step = self._step_seconds.get(key, 1e-3)
+            steps = int(min(MAX_STEPS_PER_SLICE, max(1, budget / per_step)))
+            for batch, n in ((playing, steps),
+                             (training, min([steps] + [e.train_remaining for e in training]))):
+                if not batch:
+                    continue
+                started = time.perf_counter()
+                group.step(n, [e.id for e in batch])
+                elapsed = time.perf_counter() - started
+                self._step_seconds[key] = 0.7 * per_step + 0.3 * elapsed / n
+                for entry in batch:
+                    entry.window_steps += n
+                    entry.dirty = True
+                    if entry.train_remaining:
+                        entry.train_remaining = max(0, entry.train_remaining - n)
+                        if not entry.train_remaining:
+                            self._finish_training(entry)
+
+    def _finish_training(self, entry: RunEntry) -> None:
+        waiters, entry.train_waiters = entry.train_waiters, []
+        if waiters:
+            view = self.op_get(entry.id)
+            for future in waiters:
+                future.set_result(view)
+        entry.urgent = True
+
+    def _frame_phase(self) -> None:
+        now = time.monotonic()
+        runs = self.registry.runs
+        for group in list(self.registry.groups.values()):
+            due = [r for r in group.run_ids if runs[r].subscribers and runs[r].dirty
+                   and (runs[r].urgent or now - runs[r].last_frame >= self.frame_interval)]
+            if not due:
+                continue
+            statuses = group.statuses(due)
+            history = group.drain_history(due)
+            layers = group.layers(due)
+            for run_id in due:
+                entry = runs[run_id]
+                entry.status = statuses[run_id]
+                if entry.diverged and entry.playing:
+                    entry.playing = False
+                entry.pending_rows.append(bridge.history_rows(history[run_id]))
+                function = self._function_json(entry, layers[run_id])
+                run = dumps(self._run_view(entry))
+                rows = np.concatenate(entry.pending_rows, axis=1)
+                entry.pending_rows = []
+                entry.last_frame, entry.dirty, entry.urgent = now, False, False
+                for slot in entry.subscribers:
+                    self._deliver(slot.offer_frame, run, function, rows)
+
+    def _function_json(self, entry: RunEntry, layers: list) -> bytes:
+        function, regions = bridge.function_view(
+            layers, entry.engine.model.activation, self.registry.dataset(entry), entry.baseline,
+            self.settings.grid_resolution)
+        entry.linear_regions = regions
+        return dumps(function)
+
+    def _run_view(self, entry: RunEntry) -> dict[str, Any]:
+        now = time.monotonic()
+        elapsed = now - entry.window_start
+        if elapsed >= RATE_WINDOW:
+            entry.steps_per_second = entry.window_steps / elapsed
+            entry.window_steps, entry.window_start = 0, now
+        status = entry.status
+        return bridge.run_view(entry.id, entry.config, entry.engine.model, status, entry.playing,
+                               entry.steps_per_second, entry.linear_regions, self.device)
+
+    def _lifecycle_phase(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lifecycle < LIFECYCLE_EVERY:
+            return
+        self._last_lifecycle = now
+        for entry in list(self.registry.runs.values()):
+            if entry.subscribers:
+                entry.last_watched = entry.last_activity = now
+                continue
+            if now - entry.window_start >= RATE_WINDOW:
+                self._run_view(entry)  # keep steps/s fresh for REST readers
+            if entry.playing and not entry.rest_started and (
+                    now - entry.last_watched > self.settings.idle_timeout):
+                log.info("run %s: no watcher for %.0f s, pausing", entry.id,
+                         self.settings.idle_timeout)
+                entry.playing = False
+            if now - entry.last_activity > self.settings.run_ttl and not entry.train_remaining:
+                log.info("run %s: inactive for %.0f s, deleting", entry.id, self.settings.run_ttl)
+                self.op_delete(entry.id)
+        for group in self.registry.groups.values():  # notice divergence of unwatched runs
+            playing = [r for r in group.run_ids if self.registry.runs[r].playing]
+            if playing:
+                for run_id, status in group.statuses(playing).items():
+                    entry = self.registry.runs[run_id]
+                    entry.status = status
+                    if status.diverged:
+                        entry.playing = False
+
+    def _deliver(self, method: Callable, *args: Any) -> None:
+        self._deliveries.append((method, args))
+
+    def _flush(self) -> None:
+        """Hand this iteration's messages to the event loop in one wake-up."""
+        if self._deliveries and self._loop is not None and not self._loop.is_closed():
+            batch, self._deliveries = self._deliveries, []
+            self._loop.call_soon_threadsafe(_apply, batch)
+
+    # ---- snapshots (thread) ----
+    def snapshot(self, entry: RunEntry) -> tuple[bytes, int]:
+        """A full snapshot message for `entry` and the last history step it holds."""
+        group = self.registry.group(entry)
+        entry.status = group.statuses([entry.id])[entry.id]
+        function = self._function_json(entry, group.layers([entry.id])[entry.id])
+        history = group.history(entry.id)
+        if entry.data_json is None:
+            entry.data_json = dumps(bridge.data_view(group.dataset(entry.id)))
+        message = dumps({
+            "type": "snapshot", "run": self._run_view(entry),
+            "data": orjson.Fragment(entry.data_json), "history": bridge.history_view(history),
+            "function": orjson.Fragment(function),
+        })
+        steps = np.asarray(history.step)
+        return message, int(steps[-1]) if len(steps) else -1
+
+    def resnapshot(self, entry: RunEntry, slots: list[Slot] | None = None) -> None:
+        """Send a fresh snapshot to these slots (default: every watcher), e.g. after a reset."""
+        slots = entry.subscribers if slots is None else slots
+        if not slots:
+            return
+        group = self.registry.group(entry)
+        entry.pending_rows.append(bridge.history_rows(group.drain_history([entry.id])[entry.id]))
+        message, last_step = self.snapshot(entry)
+        for slot in slots:
+            self._deliver(slot.offer_snapshot, message, last_step)
+
+    def resnapshot_by_id(self, run_id: str, slot: Slot) -> None:
+        entry = self.registry.runs.get(run_id)
+        if entry is not None and slot in entry.subscribers:
+            self.resnapshot(entry, [slot])
+
+    def close_watchers(self, entry: RunEntry) -> None:
+        for slot in entry.subscribers:
+            self._deliver(slot.close, DELETED)
+        entry.subscribers = []
+
+
+def _apply(batch: list[tuple[Callable, tuple]]) -> None:
+    for method, args in batch:
+        method(*args)

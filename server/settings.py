@@ -1,0 +1,39 @@
+"""Deployment settings (env prefix PLAYGROUND_), injected with Depends(get_settings).
+
+Only how this server is run and what it allows; never a run's experiment config (see schemas.py).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.requests import HTTPConnection
+
+
+class Settings(BaseSettings):
+    """Every field can be set as PLAYGROUND_<NAME>, e.g. PLAYGROUND_MAX_RUNS=64."""
+
+    model_config = SettingsConfigDict(env_prefix="PLAYGROUND_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    max_runs: int = Field(256, ge=1, description="runs alive at once; beyond: 429")
+    max_hidden_units: int = Field(256, ge=1, le=4096)
+    max_depth: int = Field(8, ge=1, le=64)
+    max_points: int = Field(2000, ge=2, le=5000, description="n_points and user points per run")
+    max_steps_per_call: int = Field(10_000, ge=1, description="steps of one train/step request")
+    frame_rate: float = Field(30.0, gt=0, le=120, description="frames per second per run, at most")
+    idle_timeout: float = Field(60.0, gt=0, description="s a watcher-less running run keeps going")
+    run_ttl: float = Field(3600.0, gt=0, description="s of inactivity before a run is deleted")
+    max_upload_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="checkpoint import size")
+    grid_resolution: int = Field(48, ge=8, le=200, description="2-D function grid per axis")
+    slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
+    log_level: str = "info"
+
+
+def get_settings(request: HTTPConnection) -> Settings:
+    """The app's settings; routes take them with Depends(get_settings)."""
+    return request.app.state.settings
