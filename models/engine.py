@@ -1,0 +1,75 @@
+"""The training engine's front door: configs, RunGroup (many runs batched) and Trainer (one run).
+
+Synchronous and I/O-free apart from Trainer.save/load; the server decides when to call step().
+"""
+
+from pathlib import Path
+
+import torch
+
+from models.checkpoint import RunState, load_run_file, save_run_file
+from models.group import RunGroup
+from models.network import MLP
+from models.optim import OPTIMIZERS, TrainingConfig
+from models.records import History, RunConfig, RunStatus
+
+__all__ = ["OPTIMIZERS", "History", "RunConfig", "RunGroup", "RunState", "RunStatus", "Trainer",
+           "TrainingConfig", "default_device"]
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class Trainer:
+    """One run: the group of one, for notebooks and scripts.
+
+    >>> trainer = Trainer(RunConfig()); trainer.step(500); trainer.status().train_loss
+    """
+
+    RUN_ID = "run"
+
+    def __init__(self, config: RunConfig | None = None, device: str | torch.device | None = None,
+                 eval_every: int = 10) -> None:
+        config = config if config is not None else RunConfig()
+        if device is None and torch.device(default_device()).type == "cpu":
+            torch.set_num_threads(1)  # tiny networks: threads only add overhead
+        self.group = RunGroup(config.model, config.training.optimizer,
+                              device if device is not None else default_device(), eval_every)
+        self.group.add(self.RUN_ID, config)
+
+    @property
+    def config(self) -> RunConfig:
+        return self.group.config(self.RUN_ID)
+
+    def step(self, n: int = 1) -> RunStatus:
+        self.group.step(n)
+        return self.status()
+
+    def status(self) -> RunStatus:
+        return self.group.statuses()[self.RUN_ID]
+
+    def history(self) -> History:
+        return self.group.history(self.RUN_ID)
+
+    def module(self) -> MLP:
+        return self.group.module(self.RUN_ID)
+
+    def set_training(self, training: TrainingConfig) -> None:
+        self.group.set_training(self.RUN_ID, training)
+
+    def reset(self) -> None:
+        self.group.reset(self.RUN_ID)
+
+    def save(self, path: str | Path) -> None:
+        save_run_file(path, self.group.export_run(self.RUN_ID))
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device | None = None) -> "Trainer":
+        state: RunState = load_run_file(path)
+        trainer = cls.__new__(cls)
+        trainer.group = RunGroup(state.config.model, state.config.training.optimizer,
+                                 device if device is not None else default_device())
+        trainer.group.import_run(cls.RUN_ID, state)
+        return trainer

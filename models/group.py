@@ -1,0 +1,367 @@
+"""RunGroup: many runs of one architecture and optimiser trained as one batched computation.
+
+Synchronous, no I/O, one owning thread. The step loop never reads a device value on the host:
+divergence is a device-side mask, read only by statuses(), drain_history() and friends.
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from models import rows as rowstore
+from models.batched import Network, Problem
+from models.checkpoint import RunState
+from models.datasets import Dataset, make_dataset
+from models.network import MLP, ModelConfig
+from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
+from models.records import History, RunConfig, RunStatus
+from models.schedule import steps_per_epoch
+from models.stepper import advance, evaluate
+
+HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it the history is thinned by 2
+PENDING_LIMIT = 4096  # device-side history points per run before a step() call syncs them
+
+
+class RunGroup:
+    """Runs sharing `model` and `optimizer`; each has its own data, seed and hyperparameters."""
+
+    def __init__(self, model: ModelConfig, optimizer: str, device: str | torch.device = "cpu",
+                 eval_every: int = 10) -> None:
+        if not isinstance(model, ModelConfig):
+            raise ValueError("model must be a ModelConfig")
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZERS)}")
+        if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
+            raise ValueError(f"eval_every must be a positive integer, got {eval_every!r}")
+        self.model, self.optimizer, self.eval_every = model, optimizer, eval_every
+        self.device = torch.device(device)
+        self.network = Network(model)
+        self._ids: list[str] = []
+        self._configs: dict[str, RunConfig] = {}
+        self._datasets: dict[str, Dataset] = {}
+        self._archive: dict[str, History] = {}
+        self._cursor: dict[str, int] = {}
+        self._dev: dict[str, torch.Tensor] = {}
+        self._host: dict[str, np.ndarray] = {}
+        self._cache: dict | None = None
+        self._tasks: list[str] = []
+
+    # ----- membership -------------------------------------------------------------------------
+    @property
+    def run_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._configs
+
+    def add(self, run_id: str, config: RunConfig) -> None:
+        """Build the run's data and weights from its seeds and start it at step 0."""
+        self._insert(run_id, config, None)
+        self._record([len(self._ids) - 1], np.array([0]))
+
+    def import_run(self, run_id: str, state: RunState) -> None:
+        """Continue a run exported from a group (or loaded from a checkpoint) right where it was."""
+        self._insert(run_id, state.config, state)
+        self._archive[run_id] = state.history
+        self._cursor[run_id] = len(state.history)
+
+    def _insert(self, run_id: str, config: RunConfig, state: RunState | None) -> None:
+        if not isinstance(run_id, str) or not run_id:
+            raise ValueError("run_id must be a non-empty string")
+        if run_id in self._configs:
+            raise ValueError(f"run {run_id!r} is already in this group")
+        self._check_config(config)
+        dataset = make_dataset(config.dataset)
+        info = dataset.info
+        if (info.inputs, info.outputs) != (self.model.inputs, self.model.outputs):
+            raise ValueError(f"dataset {info.name!r} has {info.inputs} input(s) and "
+                             f"{info.outputs} output(s) but the model has {self.model.inputs} "
+                             f"and {self.model.outputs}")
+        dev, host = rowstore.new_row(config, dataset, self.network.layout, self.optimizer,
+                                     self.device, state)
+        capacity = self._dev["hist"].shape[1] if self._dev else 64
+        dev["hist"] = torch.zeros(1, capacity, 2, device=self.device)
+        host["hist_steps"] = np.zeros((1, capacity), np.int64)
+        rowstore.append(self._dev, self._host, dev, host)
+        self._ids.append(run_id)
+        self._configs[run_id], self._datasets[run_id] = config, dataset
+        self._archive[run_id], self._cursor[run_id] = History.empty(), 0
+        self._tasks = [self._datasets[i].info.task for i in self._ids]
+        self._cache = None
+
+    def _check_config(self, config: RunConfig) -> None:
+        if not isinstance(config, RunConfig):
+            raise ValueError("config must be a RunConfig")
+        if config.model != self.model:
+            raise ValueError("config.model differs from this group's model")
+        if config.training.optimizer != self.optimizer:
+            raise ValueError(f"optimizer {config.training.optimizer!r} differs from this group's "
+                             f"{self.optimizer!r}; move the run to another group")
+
+    def remove(self, run_id: str) -> None:
+        row = self._row(run_id)
+        keep = np.array([i for i in range(len(self._ids)) if i != row], dtype=np.int64)
+        rowstore.keep_rows(self._dev, self._host, keep)
+        self._ids.pop(row)
+        for table in (self._configs, self._datasets, self._archive, self._cursor):
+            del table[run_id]
+        if not self._ids:
+            self._dev, self._host = {}, {}
+        self._tasks = [self._datasets[i].info.task for i in self._ids]
+        self._cache = None
+
+    def config(self, run_id: str) -> RunConfig:
+        self._row(run_id)
+        return self._configs[run_id]
+
+    def dataset(self, run_id: str) -> Dataset:
+        self._row(run_id)
+        return self._datasets[run_id]
+
+    # ----- training ---------------------------------------------------------------------------
+    def step(self, n: int = 1, run_ids: list[str] | None = None) -> None:
+        """Advance the named runs (default: all not known to have diverged) by n steps each."""
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        rows = self._rows(run_ids)
+        rows = rows[~self._host["diverged"][rows]] if len(rows) else rows
+        if n == 0 or len(rows) == 0:
+            return
+        self._make_history_room(rows, int(n))
+        whole = len(rows) == len(self._ids)
+        index = None if whole else torch.as_tensor(rows, device=self.device)
+        dev = self._dev if whole else {k: v[index] for k, v in self._dev.items() if k != "hist"}
+        data = self._derived() if whole else {k: v[index] for k, v in self._derived().items()}
+        host = {k: v[rows] for k, v in self._host.items() if k != "hist_steps"}
+        problem = Problem([self._tasks[r] for r in rows], self.device)
+        advance(self, dev, data, host, problem, rows, int(n))
+        if not whole:
+            for key, value in dev.items():
+                if key not in rowstore.DATA_KEYS and key != "seed":
+                    self._dev[key][index] = value
+        self._host["steps"][rows] += n
+
+    def _record(self, rows: list[int] | np.ndarray, steps: np.ndarray) -> None:
+        """Record the full train/test loss of these runs now (outside the step loop)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        index = torch.as_tensor(rows, device=self.device)
+        dev = {k: v[index] for k, v in self._dev.items() if k != "hist"}
+        data = {k: v[index] for k, v in self._derived().items()}
+        problem = Problem([self._tasks[r] for r in rows], self.device)
+        self.write_history(dev, data, problem, rows, np.arange(len(rows)), steps)
+        self._dev["ok"][index] = dev["ok"]
+
+    def write_history(self, dev: dict, data: dict, problem: Problem, rows: np.ndarray,
+                      local: np.ndarray, steps: np.ndarray) -> None:
+        """Evaluate the runs of `dev` and store the losses of rows[local] (device-side only)."""
+        losses, _, _ = evaluate(self.network, problem, dev, data)  # (R, 2)
+        dev["ok"].logical_and_(torch.isfinite(losses[:, 0]))
+        losses = torch.where(dev["ok"][:, None], losses, math.nan)
+        targets = rows[local]
+        columns = self._host["hist_count"][targets]
+        column_index = torch.as_tensor(columns, device=self.device)
+        if len(local) == len(rows):
+            self._dev["hist"][torch.as_tensor(targets, device=self.device), column_index] = losses
+        else:
+            chosen = losses[torch.as_tensor(local, device=self.device)]
+            self._dev["hist"][torch.as_tensor(targets, device=self.device), column_index] = chosen
+        self._host["hist_steps"][targets, columns] = steps
+        self._host["hist_count"][targets] += 1
+
+    def _make_history_room(self, rows: np.ndarray, n: int) -> None:
+        needed = int(self._host["hist_count"][rows].max()) + n // self.eval_every + 2
+        capacity = self._dev["hist"].shape[1]
+        if needed <= capacity:
+            return
+        if needed > PENDING_LIMIT:
+            self._sync_history(np.arange(len(self._ids)))
+            needed = n // self.eval_every + 2
+        if needed > capacity:
+            grow = max(needed, 2 * capacity) - capacity
+            runs = len(self._ids)
+            self._dev["hist"] = torch.cat(
+                [self._dev["hist"], torch.zeros(runs, grow, 2, device=self.device)], 1)
+            self._host["hist_steps"] = np.pad(self._host["hist_steps"], ((0, 0), (0, grow)))
+
+    def set_training(self, run_id: str, training: TrainingConfig) -> None:
+        """Change learning rate, momentum, weight decay or batch size live (no reset)."""
+        row = self._row(run_id)
+        config = self._configs[run_id]
+        if not isinstance(training, TrainingConfig):
+            raise ValueError("training must be a TrainingConfig")
+        if training.optimizer != self.optimizer:
+            raise ValueError(f"optimizer {training.optimizer!r} differs from this group's "
+                             f"{self.optimizer!r}; move the run to another group")
+        if training.seed != config.training.seed:
+            raise ValueError("seed cannot change live; reset or rebuild the run")
+        host = self._host
+        host["lr"][row], host["momentum"][row] = training.learning_rate, training.momentum
+        host["decay"][row] = training.weight_decay
+        if training.batch_size != config.training.batch_size:
+            n_train = int(host["n_train"][row])
+            batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
+            done = int(host["steps"][row] - host["sched_step"][row])
+            epoch = int(host["sched_epoch"][row]) + done // int(host["per_epoch"][row])
+            started = done % int(host["per_epoch"][row]) > 0
+            host["sched_epoch"][row] = epoch + started  # a new batch size starts a fresh epoch
+            host["sched_step"][row] = host["steps"][row]
+            host["batch"][row], host["per_epoch"][row] = batch, steps_per_epoch(n_train, batch)
+        self._configs[run_id] = replace(config, training=training)
+
+    def reset(self, run_id: str) -> None:
+        """Back to step 0: weights, optimiser state and counters from the seeds; history cleared."""
+        row = self._row(run_id)
+        config, dataset = self._configs[run_id], self._datasets[run_id]
+        dev, host = rowstore.new_row(config, dataset, self.network.layout, self.optimizer,
+                                     self.device)
+        for key, value in dev.items():
+            if key not in rowstore.DATA_KEYS:
+                self._dev[key][row] = value[0]
+        for key, value in host.items():
+            self._host[key][row] = value[0]
+        self._archive[run_id], self._cursor[run_id] = History.empty(), 0
+        self._record([row], np.array([0]))
+
+    # ----- reading ----------------------------------------------------------------------------
+    def statuses(self, run_ids: list[str] | None = None) -> dict[str, RunStatus]:
+        """Step, epoch, full train/test loss, test accuracy and divergence (one transfer)."""
+        rows = self._rows(run_ids)
+        if len(rows) == 0:
+            return {}
+        index = torch.as_tensor(rows, device=self.device)
+        dev = {k: self._dev[k][index] for k in ("params", "stats", "ok", "step")}
+        data = {k: v[index] for k, v in self._derived().items()}
+        problem = Problem([self._tasks[r] for r in rows], self.device)
+        losses, accuracy, _ = evaluate(self.network, problem, dev, data, accuracy=True)
+        packed = torch.cat([losses, accuracy[:, None]], 1).double()
+        packed = torch.cat([packed, dev["step"][:, None].double(), dev["ok"][:, None].double()], 1)
+        table = packed.cpu().numpy()
+        result = {}
+        for row, (train, test, acc, step, ok) in zip(rows, table, strict=True):
+            run_id = self._ids[row]
+            self._host["diverged"][row] = not ok
+            host = self._host
+            epoch = (host["sched_epoch"][row]
+                     + (step - host["sched_step"][row]) / host["per_epoch"][row])
+            train, test = float(train), float(test)
+            if not (math.isfinite(train) and math.isfinite(test)):
+                train, test = self._last_finite(run_id)
+            classify = self._tasks[row] != "regression"
+            result[run_id] = RunStatus(int(step), float(epoch), train, test,
+                                       float(acc) if classify else None, not ok)
+        return result
+
+    def _last_finite(self, run_id: str) -> tuple[float | None, float | None]:
+        self._sync_history(np.array([self._row(run_id)]))
+        archive = self._archive[run_id]
+        if len(archive) == 0:
+            return None, None
+        return float(archive.train_loss[-1]), float(archive.test_loss[-1])
+
+    def drain_history(self, run_ids: list[str] | None = None) -> dict[str, History]:
+        """History points recorded since the previous drain, per run."""
+        rows = self._rows(run_ids)
+        self._sync_history(rows)
+        result = {}
+        for row in rows:
+            run_id = self._ids[row]
+            result[run_id] = self._archive[run_id].slice(self._cursor[run_id])
+            self._cursor[run_id] = len(self._archive[run_id])
+        return result
+
+    def history(self, run_id: str) -> History:
+        """The run's whole loss history (thinned when very long)."""
+        self._sync_history(np.array([self._row(run_id)]))
+        return self._archive[run_id]
+
+    def _sync_history(self, rows: np.ndarray) -> None:
+        if len(rows) == 0:
+            return
+        counts = self._host["hist_count"][rows]
+        width = int(counts.max())
+        if width == 0:
+            return
+        index = torch.as_tensor(rows, device=self.device)
+        losses = self._dev["hist"][index, :width].double().cpu().numpy()  # (R, width, 2)
+        for position, row in enumerate(rows):
+            count = int(counts[position])
+            train, test = losses[position, :count, 0], losses[position, :count, 1]
+            finite = np.isfinite(train) & np.isfinite(test)
+            steps = self._host["hist_steps"][row, :count]
+            run_id = self._ids[row]
+            archive = self._archive[run_id].concat(
+                History(steps[finite].copy(), train[finite], test[finite]))
+            if len(archive) > HISTORY_LIMIT:
+                archive = archive.slice(0, None, 2)
+                self._cursor[run_id] = (self._cursor[run_id] + 1) // 2
+            self._archive[run_id] = archive
+        self._host["hist_count"][rows] = 0
+
+    def layers(self, run_ids: list[str] | None = None) -> dict[str, list]:
+        """Each run's affine layers as float64 numpy (W (out, in), b (out,)), batch norm folded."""
+        rows = self._rows(run_ids)
+        if len(rows) == 0:
+            return {}
+        index = torch.as_tensor(rows, device=self.device)
+        table = torch.cat([self._dev["params"][index], self._dev["stats"][index]], 1)
+        table = table.double().cpu().numpy()
+        size = self.network.layout.size
+        result = {}
+        for position, row in enumerate(rows):
+            flat, stats = table[position, :size], table[position, size:]
+            result[self._ids[row]] = self.network.layout.affine(flat, stats)
+        return result
+
+    def module(self, run_id: str) -> MLP:
+        """The run's current weights in the reference nn.Module (eval mode, on the CPU)."""
+        row = self._row(run_id)
+        module = MLP(self.model)
+        params = self._dev["params"][row].detach().cpu()
+        torch.nn.utils.vector_to_parameters(params, module.parameters())
+        stats = self._dev["stats"][row].detach().cpu()
+        for slot, norm in zip([s for s in self.network.layout.slots if s.stats is not None],
+                              [m for m in module.layers if isinstance(m, torch.nn.BatchNorm1d)],
+                              strict=True):
+            norm.running_mean.copy_(stats[slot.stats:slot.stats + slot.fan_out])
+            norm.running_var.copy_(stats[slot.stats + slot.fan_out:slot.stats + 2 * slot.fan_out])
+        return module.eval()
+
+    def export_run(self, run_id: str) -> RunState:
+        """Everything needed to continue this run elsewhere (another group, a file)."""
+        row = self._row(run_id)
+        history = self.history(run_id)
+        host = self._host
+        step = int(self._dev["step"][row])
+        return RunState(
+            config=self._configs[run_id],
+            parameters=self._dev["params"][row].detach().cpu().clone(),
+            optimizer_state={name: self._dev[name][row].detach().cpu().clone()
+                             for name in STATE_NAMES[self.optimizer]},
+            statistics=self._dev["stats"][row].detach().cpu().clone(), step=step,
+            optimizer_origin=int(host["opt_origin"][row]),
+            schedule_step=int(host["sched_step"][row]),
+            schedule_epoch=int(host["sched_epoch"][row]),
+            diverged=not bool(self._dev["ok"][row]), history=history)
+
+    # ----- helpers ----------------------------------------------------------------------------
+    def _row(self, run_id: str) -> int:
+        if run_id not in self._configs:
+            raise KeyError(f"no run {run_id!r} in this group")
+        return self._ids.index(run_id)
+
+    def _rows(self, run_ids: list[str] | None) -> np.ndarray:
+        if run_ids is None:
+            return np.arange(len(self._ids), dtype=np.int64)
+        if isinstance(run_ids, str):
+            run_ids = [run_ids]
+        return np.unique(np.array([self._row(r) for r in run_ids], dtype=np.int64))
+
+    def _derived(self) -> dict:
+        if self._cache is None:
+            self._cache = rowstore.derived(self._dev, self._host)
+        return self._cache

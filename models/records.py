@@ -1,0 +1,70 @@
+"""Plain records the engine takes and returns: a run's config, its status and its loss history.
+
+Dataclasses only (with dict conversion for checkpoints); no tensors, no training logic.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from models.datasets import DatasetConfig
+from models.network import ModelConfig
+from models.optim import TrainingConfig
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a run: the data, the network and how it is trained."""
+
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        dataset = dict(data["dataset"])
+        if dataset.get("points") is not None:
+            dataset["points"] = tuple((tuple(float(v) for v in x), float(y))
+                                      for x, y in dataset["points"])
+        return cls(DatasetConfig(**dataset), ModelConfig(**data["model"]),
+                   TrainingConfig(**data["training"]))
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """Where a run stands. Losses are None (never NaN) when no finite value exists."""
+
+    step: int
+    epoch: float  # passes over the training set, fractional inside an epoch
+    train_loss: float | None
+    test_loss: float | None
+    accuracy: float | None  # test-set accuracy for classification, None for regression
+    diverged: bool
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """Loss curve points: full train-set and test-set loss at the given steps (finite values)."""
+
+    step: np.ndarray  # (M,) int64
+    train_loss: np.ndarray  # (M,) float64
+    test_loss: np.ndarray  # (M,) float64
+
+    @classmethod
+    def empty(cls) -> "History":
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def concat(self, other: "History") -> "History":
+        return History(np.concatenate([self.step, other.step]),
+                       np.concatenate([self.train_loss, other.train_loss]),
+                       np.concatenate([self.test_loss, other.test_loss]))
+
+    def slice(self, start: int, stop: int | None = None, every: int = 1) -> "History":
+        part = slice(start, stop, every)
+        return History(self.step[part], self.train_loss[part], self.test_loss[part])
