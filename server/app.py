@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 PLACEHOLDER = """<!doctype html><html><head><meta charset="utf-8"><title>nn-playground</title>
-</head><body><h1>nn-playground</h1><p>The page is not built yet. The API is at <a href="/docs">/docs</a>.
-</p></body></html>"""
+</head><body><h1>nn-playground</h1><p>The page is not built yet.
+The API is at <a href="/docs">/docs</a>.</p></body></html>"""
 
 
 def resolve_device(choice: str) -> str:

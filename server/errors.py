@@ -6,7 +6,7 @@ Never a 500 for bad input: anything a client can cause is an ApiError with the f
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 
 class ApiError(Exception):
@@ -30,5 +30,5 @@ def not_found(run_id: str) -> ApiError:
     return ApiError(404, f"no run with id {run_id!r} (it may have expired)", "id")
 
 
-async def api_error_handler(request: Request, error: ApiError) -> ORJSONResponse:
-    return ORJSONResponse({"detail": error.detail()}, status_code=error.status)
+async def api_error_handler(request: Request, error: ApiError) -> JSONResponse:
+    return JSONResponse({"detail": error.detail()}, status_code=error.status)

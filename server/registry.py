@@ -9,11 +9,10 @@ from __future__ import annotations
 import secrets
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-
-from models.engine import RunConfig, RunGroup, RunStatus
+from dataclasses import dataclass, field, replace
 
 from models.datasets import Dataset
+from models.engine import RunConfig, RunGroup, RunStatus
 from models.network import ModelConfig
 from server import bridge, schemas
 from server.errors import ApiError, not_found
@@ -144,8 +143,7 @@ class Registry:
             self.group(entry).set_training(entry.id, engine.training)
             entry.config, entry.engine = config, engine
             return
-        state = self.detach(entry)
+        state = self.detach(entry)  # the engine starts a fresh state for the new optimizer
         del self.runs[entry.id]
         entry.config, entry.engine = config, engine
-        self.add(entry, state=state)
-        self.group(entry).set_training(entry.id, engine.training)
+        self.add(entry, state=replace(state, config=engine))
