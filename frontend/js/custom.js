@@ -1,0 +1,112 @@
+// Custom data: the user's own points for the custom datasets. A click on the plot adds a point (or
+// removes the one under the pointer); the list goes to the server as dataset.points. No drawing.
+
+const REMOVE_RADIUS_PX = 9;
+const MIN_POINTS = 2;
+
+// Starting points when a custom dataset is chosen and the current data cannot be reused.
+const STARTERS = {
+  1: [[-1.5, -0.5], [-0.75, 0.4], [0, 0.1], [0.75, 0.8], [1.5, -0.2]],
+  2: [[[-1, -1], 0], [[-0.6, -1.2], 0], [[1, 1], 1], [[1.1, 0.5], 1]],
+};
+
+export class CustomPoints {
+  /** panel: the custom-data box; onChange(points) sends the new list (as dataset.points). */
+  constructor(panel, { onChange, onMessage }) {
+    this.panel = panel;
+    this.onChange = onChange;
+    this.onMessage = onMessage;
+    this.info = null;
+    this.points = [];
+    this.help = panel.querySelector("#custom-help");
+    this.classChoice = panel.querySelector("#custom-class");
+    this.count = panel.querySelector("#custom-count");
+    panel.querySelector("#custom-undo").addEventListener("click", () => this.#set(this.points.slice(0, -1)));
+    panel.querySelector("#custom-clear").addEventListener("click", () => this.#set(this.#minimal()));
+  }
+
+  get active() {
+    return Boolean(this.info?.custom);
+  }
+
+  /** The dataset in use (an options entry) and its current points (from the run config). */
+  setDataset(info, points) {
+    this.info = info;
+    this.points = (points ?? []).map((p) => ({ x: [...p.x], y: p.y }));
+    this.panel.hidden = !this.active;
+    document.body.dataset.custom = this.active ? "1" : "0";
+    if (!this.active) return;
+    const binary = info.task === "binary";
+    this.classChoice.hidden = !(binary && info.inputs === 2);
+    this.help.textContent = info.inputs === 2
+      ? "Click the plane to add a point of the chosen class; click a point to remove it."
+      : binary
+        ? "Click the plot to add a point: above the dotted line it is class 1, below it class 0. Click a point to remove it."
+        : "Click the plot to add a point at that (x, y); click a point to remove it.";
+    this.count.textContent = `${this.points.length} point${this.points.length === 1 ? "" : "s"}`;
+  }
+
+  /**
+   * Points to start a custom dataset with: the current data's training points when they fit the
+   * custom dataset (same inputs and task), otherwise a small starter set.
+   */
+  startingPoints(info, data) {
+    const compatible = data && data.inputs === info.inputs && data.task === info.task;
+    if (compatible) {
+      const [lo, hi] = info.input_range[0];
+      const inside = data.train.x
+        .map((x, i) => ({ x: x.map((v) => clamp(v, lo, hi)), y: clamp(Number(data.train.y[i]), -10, 10) }));
+      return inside.slice(0, 40).map(round);
+    }
+    const starters = STARTERS[info.inputs];
+    if (info.inputs === 2) return starters.map(([x, y]) => ({ x, y }));
+    if (info.task === "binary") return starters.map(([x], i) => ({ x: [x], y: i % 2 }));
+    return starters.map(([x, y]) => ({ x: [x], y }));
+  }
+
+  /** A click on the plot area (from the 1-D or 2-D view) in data coordinates. */
+  click({ x, y, pixelDistance }) {
+    if (!this.active) return;
+    const hit = this.points.findIndex((p) => pixelDistance(p.x[0], this.info.inputs === 2 ? p.x[1] : p.y) < REMOVE_RADIUS_PX);
+    if (hit >= 0) {
+      this.#set(this.points.filter((_, i) => i !== hit));
+      return;
+    }
+    const [lo, hi] = this.info.input_range[0];
+    let point;
+    if (this.info.inputs === 2) {
+      const chosen = this.classChoice.querySelector("input:checked");
+      point = { x: [clamp(x, lo, hi), clamp(y, lo, hi)], y: Number(chosen?.value ?? 0) };
+    } else if (this.info.task === "binary") {
+      point = { x: [clamp(x, lo, hi)], y: y >= 0.5 ? 1 : 0 };
+    } else {
+      point = { x: [clamp(x, lo, hi)], y: clamp(y, -10, 10) };
+    }
+    this.#set([...this.points, round(point)]);
+  }
+
+  // "Clear" keeps two points: the server needs at least two to train on.
+  #minimal() {
+    if (this.info.inputs === 2) return [{ x: [-1, -1], y: 0 }, { x: [1, 1], y: 1 }];
+    return [{ x: [-1], y: 0 }, { x: [1], y: this.info.task === "binary" ? 1 : 0 }];
+  }
+
+  #set(points) {
+    if (points.length < MIN_POINTS) {
+      this.onMessage?.(`A custom dataset needs at least ${MIN_POINTS} points.`);
+      return;
+    }
+    this.points = points;
+    this.count.textContent = `${points.length} points`;
+    this.onChange(points);
+  }
+}
+
+function clamp(value, lo, hi) {
+  return Math.min(hi, Math.max(lo, value));
+}
+
+function round(point) {
+  const r = (v) => Math.round(v * 1000) / 1000;
+  return { x: point.x.map(r), y: r(point.y) };
+}

@@ -1,0 +1,252 @@
+// Wires the page: controls and lessons -> the run session -> views. Holds no drawing, no
+// network code and no URL parsing of its own; each of those lives in its module.
+import { ApiError, api } from "./api.js";
+import { Controls } from "./controls.js";
+import { CustomPoints } from "./custom.js";
+import { DEFAULT_LESSON, fillLessonSelect, findLesson, renderLesson } from "./lessons.js";
+import { Notices } from "./notices.js";
+import { RunSession } from "./session.js";
+import { ChangeTracker } from "./state/changes.js";
+import { FrameQueue } from "./state/frames.js";
+import { configPath, readHash, writeHash } from "./state/hash.js";
+import { DigitsView } from "./views/digits.js";
+import { Fit1dView } from "./views/fit1d.js";
+import { LossView } from "./views/loss.js";
+import { Plane2dView } from "./views/plane2d.js";
+import { StatsView } from "./views/stats.js";
+import { UnitsView } from "./views/units.js";
+
+const $ = (id) => document.getElementById(id);
+
+const notices = new Notices({ pill: $("connection"), banner: $("banner"), notice: $("notice") });
+const changes = new ChangeTracker();
+const stats = new StatsView($("stats"));
+const loss = new LossView($("plot-loss"));
+const custom = new CustomPoints($("custom-panel"), {
+  onChange: (points) => send("points", points),
+  onMessage: (text) => notices.show("custom", text, { kind: "warn" }),
+});
+const fit1d = new Fit1dView($("plot-fit1d"), { onClick: (click) => custom.click(click) });
+const plane = new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.click(click) });
+const units = new UnitsView($("plot-units"), $("units-caption"));
+const digits = new DigitsView($("plot-confusion"), $("digit-samples"));
+const frames = new FrameQueue(drawFrame);
+const session = new RunSession({ onMessage, onConnection });
+const controls = new Controls($("controls"), { onChange: onControl });
+
+const page = { options: null, datasets: new Map(), lesson: null, run: null, data: null };
+window.playground = page; // tests and curious students: page.run.id is the run being watched
+
+// ---------- from the server ----------
+
+function onMessage(message) {
+  if (message.type === "snapshot") return drawSnapshot(message);
+  if (message.type === "frame") return frames.push(message);
+  if (message.type === "error") {
+    changes.fail();
+    if (!controls.showError(message.field, message.message)) notices.show("error", message.message);
+    return undefined;
+  }
+  if (message.type === "deleted") {
+    notices.show("deleted", "This run no longer exists on the server (it was deleted or expired).", {
+      kind: "warn", actions: [{ label: "Start it again", run: () => start(page.run?.config ?? {}) }],
+    });
+  }
+  return undefined;
+}
+
+function onConnection(state, info) {
+  notices.connection(state, info);
+  if (state === "open") notices.hide("unreachable");
+  if (state === "unreachable") {
+    notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.", {
+      actions: [{ label: "Retry now", run: () => session.retryNow() }],
+    });
+  }
+  if (state === "recreated") {
+    notices.change("rebuilt", "The server had restarted: a fresh run with the same settings started.");
+  }
+}
+
+function drawSnapshot({ run, data, history, function: fn }) {
+  frames.clear();
+  page.run = run;
+  page.data = data;
+  document.body.dataset.runId = run.id;
+  const mode = data.inputs === 1 ? "1d" : data.inputs === 2 ? "2d" : "digits";
+  document.body.dataset.mode = mode;
+  document.body.dataset.task = data.task;
+  $("main-title").textContent = mode === "digits" ? "Test set: confusion matrix" : "The fitted function";
+  $("main-caption").textContent = caption(mode, data.task);
+  if (mode === "1d") fit1d.setData(data);
+  if (mode === "2d") plane.setData(data);
+  if (mode === "digits") digits.reset();
+  loss.reset(history, run.loss);
+  controls.clearErrors();
+  controls.setConfig(run.config);
+  controls.setTrainingSize(data.train.x.length);
+  custom.setDataset(page.datasets.get(run.config.dataset.name), run.config.dataset.points);
+  const note = changes.onSnapshot();
+  if (note) notices.change(note.kind, note.message);
+  drawRun(run, fn);
+}
+
+function drawFrame(frame) {
+  if (!page.run || frame.run.id !== page.run.id) return;
+  loss.update(frame.history);
+  drawRun(frame.run, frame.function);
+  const note = changes.onFrame(frame.run);
+  if (note) notices.change(note.kind, note.message);
+}
+
+function drawRun(run, fn) {
+  page.run = run;
+  session.remember(run);
+  stats.update(run);
+  if (fn) {
+    fit1d.update(fn);
+    plane.update(fn);
+    digits.update(fn);
+    units.update(fn, run.config.model.activation);
+  }
+  const running = run.status === "running";
+  document.body.dataset.running = running ? "1" : "0";
+  $("play").querySelector(".icon").textContent = running ? "❚❚" : "▶";
+  $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
+  if (run.status === "diverged") showDiverged(run);
+  else notices.hide("diverged");
+  writeHash(run.config, page.lesson);
+}
+
+function showDiverged(run) {
+  const lr = run.config.training.learning_rate;
+  notices.show("diverged", `Training diverged: the loss is no longer a finite number. The learning rate α = ${lr} is probably too large.`, {
+    actions: [
+      { label: "Reset", run: () => session.reset() },
+      { label: `Reset with α = ${Number((lr / 10).toPrecision(2))}`, run: () => {
+        session.update({ training: { learning_rate: Number((lr / 10).toPrecision(2)) } });
+        session.reset();
+      } },
+    ],
+  });
+}
+
+function caption(mode, task) {
+  if (mode === "digits") return "Rows: the true digit; columns: the network's prediction. The diagonal is right.";
+  if (mode === "2d") {
+    if (task === "binary") return "Colour: P(y = 1) = sig[f(x₁, x₂)]; black line: the decision boundary P = 0.5. Filled: training points, hollow: test points.";
+    if (task === "multiclass") return "Colour: the predicted class (softmax argmax). Filled: training points, hollow: test points.";
+    return "Colour: the network's output f(x₁, x₂). Points: the data, coloured by target.";
+  }
+  if (task === "binary") return "Black: P(y = 1 | x) = sig[f(x)]; dots: the 0/1 labels (filled: train, hollow: test). Pink circles: kinks of f.";
+  return "Black: the network's function f(x); dots: data (filled blue: train, hollow orange: test). Pink circles: its kinks.";
+}
+
+// ---------- to the server ----------
+
+function onControl(key, value) {
+  if (key === "dataset") return chooseDataset(value);
+  const [group, field] = configPath(key);
+  return send(key, value, { [group]: { [field]: value } });
+}
+
+function chooseDataset(name) {
+  const info = page.datasets.get(name);
+  const points = info?.custom ? custom.startingPoints(info, page.data) : null;
+  send("dataset", name, { dataset: { name, points } });
+}
+
+function send(key, value, partial) {
+  const config = partial ?? { dataset: { name: page.run.config.dataset.name, points: value } };
+  changes.expect(key, value, page.run?.step ?? 0);
+  notices.hide("error");
+  notices.hide("custom");
+  if (!session.update(config)) notices.show("error", "Not connected: the change was not sent. Try again once the page is live.");
+}
+
+function start(config) {
+  notices.hide("deleted");
+  return session.replace(config).catch((error) => startFailed(error, config));
+}
+
+function startFailed(error, config) {
+  if (!(error instanceof ApiError)) throw error;
+  if (error.status === 422) {
+    notices.show("invalid-link", `These settings were refused: ${error.message}. Showing the default lesson instead.`, { kind: "warn" });
+    return session.replace(findLesson(DEFAULT_LESSON).config);
+  }
+  const kind = error.status === 0 ? "unreachable" : "limit";
+  const text = error.status === 0 ? "The server cannot be reached." : `The server is full: ${error.message}`;
+  notices.connection(kind === "unreachable" ? "unreachable" : "closed");
+  notices.show(kind, text, { actions: [{ label: "Try again", run: () => start(config) }] });
+  return undefined;
+}
+
+function openLesson(id) {
+  const lesson = findLesson(id);
+  page.lesson = lesson ? lesson.id : null;
+  $("lesson").value = page.lesson ?? "";
+  renderLesson($("lesson-card"), lesson);
+  const baseline = Boolean(lesson?.view?.baseline);
+  $("toggle-baseline").checked = baseline;
+  fit1d.setBaseline(baseline);
+}
+
+// ---------- page controls ----------
+
+function togglePlay() {
+  if (page.run?.status === "running") session.pause();
+  else session.play();
+}
+
+$("play").addEventListener("click", togglePlay);
+$("step").addEventListener("click", () => session.step(Number($("step-size").value)));
+$("reset").addEventListener("click", () => session.reset());
+$("regenerate").addEventListener("click", () => onControl("data_seed", Math.floor(Math.random() * 100000)));
+$("toggle-baseline").addEventListener("change", (e) => fit1d.setBaseline(e.target.checked));
+$("toggle-regions").addEventListener("change", (e) => plane.setRegions(e.target.checked));
+$("toggle-log").addEventListener("change", (e) => loss.setLogScale(e.target.checked));
+$("lesson").addEventListener("change", (e) => {
+  openLesson(e.target.value);
+  if (page.lesson) start(findLesson(page.lesson).config);
+  else writeHash(page.run?.config, null);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const typing = target.matches("input:not([type=range]), select, textarea, button, summary");
+  if (typing) return;
+  if (event.code === "Space") { event.preventDefault(); togglePlay(); }
+  else if (event.key === "s") session.step(Number($("step-size").value));
+  else if (event.key === "r") session.reset();
+});
+window.addEventListener("pagehide", () => session.close());
+
+// ---------- start ----------
+
+async function loadOptions() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api.options();
+    } catch (error) {
+      notices.connection("unreachable");
+      notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.");
+      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
+async function boot() {
+  fillLessonSelect($("lesson"));
+  const { config, lesson } = readHash();
+  const fromLink = Object.keys(config).length > 0;
+  openLesson(fromLink ? lesson : (lesson ?? DEFAULT_LESSON));
+  page.options = await loadOptions();
+  notices.hide("unreachable");
+  for (const info of page.options.datasets) page.datasets.set(info.name, info);
+  controls.setOptions(page.options);
+  await start(fromLink ? config : findLesson(page.lesson)?.config ?? {});
+}
+
+boot();

@@ -1,0 +1,102 @@
+// The one owner of the URL hash: the whole run configuration (seeds and user points included) and
+// the open lesson, so a link reproduces the run. It reads and writes the hash; it never fetches.
+
+// hash key -> [config group, config field, type]. Keys are the contract's names; the two seeds are
+// told apart as `data_seed` (dataset.seed) and `seed` (training.seed).
+const SCHEMA = {
+  dataset: ["dataset", "name", "string"],
+  n_points: ["dataset", "n_points", "int"],
+  noise: ["dataset", "noise", "float"],
+  train_fraction: ["dataset", "train_fraction", "float"],
+  data_seed: ["dataset", "seed", "int"],
+  points: ["dataset", "points", "points"],
+  hidden_units: ["model", "hidden_units", "int"],
+  depth: ["model", "depth", "int"],
+  activation: ["model", "activation", "string"],
+  init: ["model", "init", "string"],
+  dropout: ["model", "dropout", "float"],
+  batch_norm: ["model", "batch_norm", "bool"],
+  optimizer: ["training", "optimizer", "string"],
+  learning_rate: ["training", "learning_rate", "float"],
+  momentum: ["training", "momentum", "float"],
+  weight_decay: ["training", "weight_decay", "float"],
+  batch_size: ["training", "batch_size", "batch"],
+  seed: ["training", "seed", "int"],
+};
+
+/** The hash key naming a config field, e.g. ("dataset", "seed") -> "data_seed". */
+export function hashKey(group, field) {
+  for (const [key, [g, f]] of Object.entries(SCHEMA)) if (g === group && f === field) return key;
+  return field;
+}
+
+/** The config path of a hash key: "data_seed" -> ["dataset", "seed"]. */
+export function configPath(key) {
+  const entry = SCHEMA[key];
+  return entry ? [entry[0], entry[1]] : null;
+}
+
+// Points travel as "x;y|x;y" (1-D) or "x1,x2;y|..." (2-D): short, readable, no escaping needed.
+function encodePoints(points) {
+  return points.map((p) => `${p.x.map(round).join(",")};${round(p.y)}`).join("|");
+}
+
+function decodePoints(text) {
+  if (!text) return null;
+  return text.split("|").map((item) => {
+    const [xs, y] = item.split(";");
+    return { x: xs.split(",").map(Number), y: Number(y) };
+  });
+}
+
+function round(value) {
+  return Number(Number(value).toPrecision(4));
+}
+
+function encode(type, value) {
+  if (type === "points") return value && value.length ? encodePoints(value) : null;
+  if (type === "batch") return value === null || value === undefined ? "full" : String(value);
+  if (type === "bool") return value ? "1" : "0";
+  return value === null || value === undefined ? null : String(value);
+}
+
+function decode(type, text) {
+  switch (type) {
+    case "int": return Number.parseInt(text, 10);
+    case "float": return Number.parseFloat(text);
+    case "bool": return text === "1" || text === "true";
+    case "batch": return text === "full" ? null : Number.parseInt(text, 10);
+    case "points": return decodePoints(text);
+    default: return text;
+  }
+}
+
+/**
+ * Read the hash: {config, lesson}. `config` is a partial run config holding only the keys present
+ * (the server fills the rest); numbers that do not parse are dropped.
+ */
+export function readHash(hash = window.location.hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const config = {};
+  for (const [key, text] of params) {
+    const entry = SCHEMA[key];
+    if (!entry) continue;
+    const [group, field, type] = entry;
+    const value = decode(type, text);
+    if (typeof value === "number" && !Number.isFinite(value)) continue;
+    (config[group] ??= {})[field] = value;
+  }
+  return { config, lesson: params.get("lesson") };
+}
+
+/** Write a full run config (as the server reports it) and the lesson id into the hash. */
+export function writeHash(config, lesson) {
+  const params = new URLSearchParams();
+  if (lesson) params.set("lesson", lesson);
+  for (const [key, [group, field, type]] of Object.entries(SCHEMA)) {
+    const text = encode(type, config?.[group]?.[field]);
+    if (text !== null) params.set(key, text);
+  }
+  const hash = `#${params.toString().replaceAll("%7C", "|").replaceAll("%3B", ";").replaceAll("%2C", ",")}`;
+  if (hash !== window.location.hash) history.replaceState(null, "", hash);
+}

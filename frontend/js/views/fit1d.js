@@ -1,0 +1,143 @@
+// The 1-D view: training and test points, the fitted function (or the class-1 probability), its
+// exact kinks, and the closed-form linear-regression baseline. Only draws; never fetches.
+import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
+import { onPlotAreaClick } from "./plotclick.js";
+
+export class Fit1dView {
+  /** options.onClick({x, y, pixelDistance}) when the plot area is clicked (custom data). */
+  constructor(element, { onClick } = {}) {
+    this.element = element;
+    this.showBaseline = false;
+    this.data = null;
+    this.fn = null;
+    this.breakpointCount = 0;
+    plotly().newPlot(element, [], baseLayout({ xaxis: axis(), yaxis: axis() }), PLOT_CONFIG);
+    if (onClick) onPlotAreaClick(element, onClick);
+  }
+
+  /** New data (snapshot or rebuild): the points and the axis ranges they imply. */
+  setData(data) {
+    this.data = data;
+    this.fn = null;
+    this.#draw();
+  }
+
+  /** A new fitted function from a frame. */
+  update(fn) {
+    if (!fn || fn.kind !== "1d") return;
+    this.fn = fn;
+    this.#draw();
+  }
+
+  reset() {
+    this.data = null;
+    this.fn = null;
+    this.#draw();
+  }
+
+  setBaseline(on) {
+    this.showBaseline = on;
+    this.#draw();
+  }
+
+  get binary() {
+    return this.data?.task === "binary";
+  }
+
+  #draw() {
+    const traces = [...this.#dataTraces(), ...this.#fitTraces()];
+    plotly().react(this.element, traces, this.#layout());
+    this.element.dataset.breakpoints = String(this.breakpointCount);
+  }
+
+  #dataTraces() {
+    if (!this.data) return [];
+    const points = (split, name, color, filled) => ({
+      type: "scatter", mode: "markers", name,
+      x: split.x.map((p) => p[0]), y: split.y.map(Number),
+      marker: {
+        size: 7, color: filled ? color : "rgba(255,255,255,0.9)",
+        line: { color, width: 1.6 }, opacity: 0.9,
+      },
+      hovertemplate: `${name}: x=%{x:.3f}, y=%{y:.3f}<extra></extra>`,
+    });
+    return [
+      points(this.data.train, "train", COLORS.train, true),
+      points(this.data.test, "test", COLORS.test, false),
+    ];
+  }
+
+  #fitTraces() {
+    const fn = this.fn;
+    this.breakpointCount = 0;
+    if (!fn) return [];
+    const curve = this.binary && fn.probability ? fn.probability[0] : fn.y[0];
+    const traces = [];
+    if (this.showBaseline && fn.baseline && !this.binary) {
+      const [lo, hi] = [fn.x[0], fn.x[fn.x.length - 1]];
+      const { beta0, beta1 } = fn.baseline;
+      traces.push({
+        type: "scatter", mode: "lines", name: "linear regression",
+        x: [lo, hi], y: [beta0 + beta1 * lo, beta0 + beta1 * hi],
+        line: { color: COLORS.baseline, width: 2, dash: "dash" },
+        hovertemplate: `linear regression: y = ${fmt(beta0)} + ${fmt(beta1)}x<extra></extra>`,
+      });
+    }
+    traces.push({
+      type: "scatter", mode: "lines", name: this.binary ? "P(y=1 | x)" : "network",
+      x: fn.x, y: curve, line: { color: COLORS.fit, width: 3 },
+      hovertemplate: `${this.binary ? "P(y=1)" : "f(x)"} = %{y:.3f} at x = %{x:.3f}<extra></extra>`,
+    });
+    const kinks = fn.piecewise?.breakpoints?.[0] ?? [];
+    this.breakpointCount = kinks.length;
+    if (kinks.length) {
+      traces.push({
+        type: "scatter", mode: "markers", name: "kinks",
+        x: kinks, y: kinks.map((k) => interpolate(fn.x, curve, k)),
+        marker: { size: 10, symbol: "circle", color: "#fff", line: { color: COLORS.kink, width: 2.5 } },
+        hovertemplate: "kink at x = %{x:.3f}<extra></extra>",
+      });
+    }
+    return traces;
+  }
+
+  #layout() {
+    const [lo, hi] = this.data?.input_range?.[0] ?? [-1, 1];
+    const pad = 0.04 * (hi - lo);
+    const layout = baseLayout({
+      xaxis: axis({ title: { text: "x" }, range: [lo - pad, hi + pad], zeroline: false }),
+      yaxis: axis({ title: { text: this.binary ? "P(y = 1 | x)" : "y" }, range: this.#yRange() }),
+    });
+    if (this.binary) {
+      layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5,
+        line: { color: COLORS.muted, width: 1, dash: "dot" } }];
+    }
+    return layout;
+  }
+
+  // Fixed from the data, so a wild early fit (or a diverging one) does not rescale the picture.
+  #yRange() {
+    if (this.binary) return [-0.08, 1.08];
+    const ys = this.data ? [...this.data.train.y, ...this.data.test.y].map(Number) : [];
+    let lo = Math.min(-1, ...ys);
+    let hi = Math.max(1, ...ys);
+    if (ys.length) {
+      lo = Math.min(...ys);
+      hi = Math.max(...ys);
+    }
+    const pad = Math.max(0.25, 0.15 * (hi - lo));
+    return [lo - pad, hi + pad];
+  }
+}
+
+// Linear interpolation of the exact polyline (its abscissae include every kink).
+function interpolate(xs, ys, x) {
+  let i = 1;
+  while (i < xs.length - 1 && xs[i] < x) i += 1;
+  const [x0, x1, y0, y1] = [xs[i - 1], xs[i], ys[i - 1], ys[i]];
+  return x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+}
+
+function fmt(value) {
+  return Number(value).toPrecision(3);
+}

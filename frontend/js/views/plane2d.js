@@ -1,0 +1,129 @@
+// The 2-D view: the network's output (or class probability) over the plane as a heatmap, the
+// decision boundary, the data, and optionally the linear regions (activation patterns). Only draws.
+import {
+  CLASS_COLORS, COLORS, PLOT_CONFIG, PROBABILITY_SCALE, VALUE_SCALE, axis, baseLayout, plotly,
+} from "./theme.js";
+import { onPlotAreaClick } from "./plotclick.js";
+
+export class Plane2dView {
+  /** options.onClick({x, y, pixelDistance}) when the plane is clicked (custom data). */
+  constructor(element, { onClick } = {}) {
+    this.element = element;
+    this.showRegions = false;
+    this.data = null;
+    this.fn = null;
+    plotly().newPlot(element, [], baseLayout(), PLOT_CONFIG);
+    if (onClick) onPlotAreaClick(element, onClick);
+  }
+
+  setData(data) {
+    this.data = data;
+    this.fn = null;
+    this.#draw();
+  }
+
+  update(fn) {
+    if (!fn || fn.kind !== "2d") return;
+    this.fn = fn;
+    this.#draw();
+  }
+
+  reset() {
+    this.data = null;
+    this.fn = null;
+    this.#draw();
+  }
+
+  setRegions(on) {
+    this.showRegions = on;
+    this.#draw();
+  }
+
+  #draw() {
+    const traces = [...this.#surface(), ...this.#points()];
+    plotly().react(this.element, traces, this.#layout());
+    this.element.dataset.heatmap = traces.some((t) => t.type === "heatmap") ? "1" : "0";
+  }
+
+  #surface() {
+    const fn = this.fn;
+    if (!fn) return [];
+    const task = this.data?.task;
+    const traces = [];
+    if (this.showRegions && fn.regions) {
+      traces.push({
+        type: "heatmap", x: fn.x, y: fn.y, z: fn.regions.map((row) => row.map(scramble)),
+        colorscale: "Rainbow", showscale: false, opacity: 0.55, zmin: 0, zmax: 1,
+        hovertemplate: "region %{text}<extra></extra>", text: fn.regions,
+      });
+    } else if (task === "multiclass" && fn.classes) {
+      const k = this.data.classes;
+      traces.push({
+        type: "heatmap", x: fn.x, y: fn.y, z: fn.classes, zmin: -0.5, zmax: k - 0.5,
+        colorscale: discreteScale(k), showscale: false, opacity: 0.35,
+        hovertemplate: "predicted class %{z}<extra></extra>",
+      });
+    } else {
+      const binary = task === "binary";
+      traces.push({
+        type: "heatmap", x: fn.x, y: fn.y, z: fn.z, zsmooth: "best",
+        colorscale: binary ? PROBABILITY_SCALE : VALUE_SCALE,
+        ...(binary ? { zmin: 0, zmax: 1 } : {}),
+        opacity: binary ? 0.85 : 0.9,
+        colorbar: { thickness: 12, len: 0.8, title: { text: binary ? "P(y=1)" : "f(x)", side: "right" } },
+        hovertemplate: `${binary ? "P(y=1)" : "f"} = %{z:.3f}<extra></extra>`,
+      });
+    }
+    if (task === "binary") {
+      traces.push({
+        type: "contour", x: fn.x, y: fn.y, z: fn.z, showscale: false, hoverinfo: "skip",
+        contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" },
+        line: { color: COLORS.ink, width: 2.5 }, name: "decision boundary",
+      });
+    }
+    return traces;
+  }
+
+  #points() {
+    if (!this.data) return [];
+    const { task, train, test } = this.data;
+    const colorOf = (y) => (task === "regression" ? Number(y) : CLASS_COLORS[Number(y) % CLASS_COLORS.length]);
+    const scatter = (split, name, filled) => ({
+      type: "scatter", mode: "markers", name,
+      x: split.x.map((p) => p[0]), y: split.x.map((p) => p[1]),
+      marker: {
+        size: filled ? 8 : 7,
+        color: filled ? split.y.map(colorOf) : "rgba(255,255,255,0.85)",
+        ...(task === "regression" && filled ? { colorscale: VALUE_SCALE } : {}),
+        line: { width: 1.4, color: filled ? "#fff" : split.y.map((y) => (task === "regression" ? COLORS.ink : colorOf(y))) },
+      },
+      hovertemplate: `${name}: (%{x:.2f}, %{y:.2f}) → ${"%{text}"}<extra></extra>`,
+      text: split.y.map((y) => String(y)),
+    });
+    return [scatter(train, "train", true), scatter(test, "test", false)];
+  }
+
+  #layout() {
+    const [[x0, x1], [y0, y1]] = this.data?.input_range ?? [[-1.5, 1.5], [-1.5, 1.5]];
+    return baseLayout({
+      xaxis: axis({ title: { text: "x₁" }, range: [x0, x1], constrain: "domain" }),
+      yaxis: axis({ title: { text: "x₂" }, range: [y0, y1], scaleanchor: "x", scaleratio: 1,
+        constrain: "domain" }),
+      margin: { l: 48, r: 16, t: 12, b: 40 },
+    });
+  }
+}
+
+// Region ids are arbitrary integers; spread them over the colour scale so neighbours differ.
+function scramble(id) {
+  return ((id * 0.6180339887) % 1 + 1) % 1;
+}
+
+function discreteScale(k) {
+  const scale = [];
+  for (let i = 0; i < k; i += 1) {
+    const color = CLASS_COLORS[i % CLASS_COLORS.length];
+    scale.push([i / k, color], [(i + 1) / k, color]);
+  }
+  return scale;
+}

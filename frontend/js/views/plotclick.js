@@ -1,0 +1,25 @@
+// Turns a click anywhere inside a Plotly plot area into data coordinates (Plotly's own click event
+// only fires on drawn points). Used by the 1-D and 2-D views for adding custom points.
+
+/**
+ * Call handler({x, y, pixelDistance}) when the plot area of `element` is clicked. pixelDistance(x, y)
+ * tells how far a data point lies from the click on screen, to pick a point to remove.
+ */
+export function onPlotAreaClick(element, handler) {
+  element.addEventListener("click", (event) => {
+    const layout = element._fullLayout;
+    if (!layout || !layout.xaxis || !layout.yaxis) return;
+    const size = layout._size;
+    const rect = element.getBoundingClientRect();
+    const px = event.clientX - rect.left - size.l;
+    const py = event.clientY - rect.top - size.t;
+    if (px < 0 || py < 0 || px > size.w || py > size.h) return;
+    const xa = layout.xaxis;
+    const ya = layout.yaxis;
+    handler({
+      x: xa.p2l(px),
+      y: ya.p2l(py),
+      pixelDistance: (x, y) => Math.hypot(xa.l2p(x) - px, ya.l2p(y) - py),
+    });
+  });
+}

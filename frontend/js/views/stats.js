@@ -1,0 +1,66 @@
+// "Numbers that teach": step, epoch, losses, accuracy, speed, device, the parameter count with the
+// lecture's formula, and linear regions against the lecture's bound. Writes text only.
+
+export class StatsView {
+  /** element: a container holding <dd data-stat="name"> cells. */
+  constructor(element) {
+    this.element = element;
+    this.cells = Object.fromEntries(
+      [...element.querySelectorAll("[data-stat]")].map((cell) => [cell.dataset.stat, cell]),
+    );
+  }
+
+  reset() {
+    for (const cell of Object.values(this.cells)) cell.textContent = "–";
+  }
+
+  /** run: the Run object of the contract (from a snapshot or frame). */
+  update(run) {
+    if (!run) return;
+    const cfg = run.config?.model ?? {};
+    this.#set("step", run.step.toLocaleString("en-US"));
+    this.#set("epoch", run.epoch.toFixed(run.epoch < 10 ? 2 : 1));
+    this.#set("train_loss", loss(run.train_loss));
+    this.#set("test_loss", loss(run.test_loss));
+    this.#set("accuracy", run.accuracy === null || run.accuracy === undefined
+      ? "n/a" : `${(100 * run.accuracy).toFixed(1)}%`);
+    this.#set("steps_per_second", run.status === "running"
+      ? Math.round(run.steps_per_second).toLocaleString("en-US") : "paused");
+    this.#set("device", run.device);
+    this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
+    this.#set("formula", formula(run, cfg));
+    this.#set("linear_regions", regions(run));
+    this.#set("loss", run.loss ? lossLabel(run.loss) : "–");
+  }
+
+  #set(name, text) {
+    const cell = this.cells[name];
+    if (cell && cell.textContent !== text) cell.textContent = text;
+  }
+}
+
+function loss(value) {
+  if (value === null || value === undefined) return "–";
+  if (!Number.isFinite(value)) return "∞ (diverged)";
+  return value < 1e-3 ? value.toExponential(2) : value.toFixed(4);
+}
+
+function lossLabel(name) {
+  return { mse: "MSE (Gaussian NLL)", bce: "BCE (Bernoulli NLL)", cross_entropy: "cross-entropy" }[name] ?? name;
+}
+
+// The lecture's 3D + 1 + (K-1)D(D+1) holds for 1 input, 1 output, K layers of D units.
+function formula(run, cfg) {
+  if (run.lecture_parameter_count === null || run.lecture_parameter_count === undefined) {
+    return "lecture formula: for 1 input, 1 output";
+  }
+  const d = cfg.hidden_units;
+  const k = cfg.depth;
+  return `3D + 1 + (K−1)D(D+1) = 3·${d} + 1 + ${k - 1}·${d}·${d + 1} = ${run.lecture_parameter_count}`;
+}
+
+function regions(run) {
+  if (run.linear_regions === null || run.linear_regions === undefined) return "n/a (smooth activation)";
+  if (run.region_bound === null || run.region_bound === undefined) return String(run.linear_regions);
+  return `${run.linear_regions} of at most (D+1)^K = ${run.region_bound.toLocaleString("en-US")}`;
+}

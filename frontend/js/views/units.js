@@ -1,0 +1,106 @@
+// The lecture's hidden-unit panels for 1-input nets: pre-activation -> activation -> weighted ->
+// summed (shallow), or each layer's unit outputs as functions of x (deep). Only draws.
+import { COLORS, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
+
+const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
+
+export class UnitsView {
+  /** element: the chart; caption: a paragraph that explains what is (and is not) drawn. */
+  constructor(element, caption) {
+    this.element = element;
+    this.caption = caption;
+    plotly().newPlot(element, [], baseLayout(), PLOT_CONFIG);
+  }
+
+  reset() {
+    plotly().react(this.element, [], baseLayout());
+    this.caption.textContent = "";
+  }
+
+  /** fn: a 1-D function message; activation: its name, for the panel titles. */
+  update(fn, activation = "a") {
+    if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
+    const units = fn.units;
+    if (!units) return this.#empty("Too many hidden units per layer to draw one by one (over 32).");
+    if (!units.layers.length) {
+      return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
+    }
+    const panels = buildPanels(fn, units, activation);
+    const traces = [];
+    panels.forEach((panel, p) => {
+      const suffix = p === 0 ? "" : String(p + 1);
+      for (const trace of panel.traces) traces.push({ ...trace, xaxis: `x${suffix}`, yaxis: `y${suffix}` });
+    });
+    plotly().react(this.element, traces, layoutFor(panels));
+    const total = units.layers[units.layers.length - 1].post.length;
+    this.caption.textContent = total > SHOWN_UNITS
+      ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
+      : `${total} unit${total === 1 ? "" : "s"} in the last hidden layer; one colour per unit.`;
+    return undefined;
+  }
+
+  #empty(text) {
+    plotly().react(this.element, [], baseLayout({ xaxis: { visible: false }, yaxis: { visible: false } }));
+    this.caption.textContent = text;
+  }
+}
+
+function buildPanels(fn, units, activation) {
+  const x = fn.x;
+  const layers = units.layers;
+  const last = layers[layers.length - 1];
+  const shown = strongest(units.weighted, SHOWN_UNITS);
+  const lines = (rows, indices, dash = "solid") => indices.map((i) => ({
+    type: "scatter", mode: "lines", x, y: rows[i], name: `unit ${i + 1}`,
+    line: { color: UNIT_COLORS[i % UNIT_COLORS.length], width: 2, dash },
+    hovertemplate: `unit ${i + 1}: %{y:.3f}<extra></extra>`,
+  }));
+  const panels = [];
+  if (layers.length === 1) {
+    panels.push({ title: "1. pre-activation θ₀ + θ₁x", traces: lines(last.pre, shown) });
+    panels.push({ title: `2. activation h = ${activation}[·]`, traces: lines(last.post, shown) });
+  } else {
+    layers.forEach((layer, l) => {
+      const indices = l === layers.length - 1 ? shown : strongest(layer.post, SHOWN_UNITS);
+      panels.push({ title: `layer ${l + 1}: ${activation} outputs`, traces: lines(layer.post, indices) });
+    });
+  }
+  panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
+  const sum = x.map((_, n) => units.bias + units.weighted.reduce((acc, row) => acc + row[n], 0));
+  panels.push({
+    title: `${panels.length + 1}. sum y = φ₀ + Σ φ·h`,
+    traces: [{
+      type: "scatter", mode: "lines", x, y: sum, name: "sum",
+      line: { color: COLORS.fit, width: 3 }, hovertemplate: "y = %{y:.3f}<extra></extra>",
+    }],
+  });
+  return panels;
+}
+
+// Indices of the rows with the largest range (a flat unit teaches nothing), in unit order.
+function strongest(rows, count) {
+  const spread = rows.map((row, i) => [Math.max(...row.map(Math.abs)), i]);
+  if (rows.length <= count) return spread.map(([, i]) => i);
+  return spread.sort((a, b) => b[0] - a[0]).slice(0, count).map(([, i]) => i).sort((a, b) => a - b);
+}
+
+function layoutFor(panels) {
+  const columns = Math.min(panels.length, 4);
+  const rows = Math.ceil(panels.length / columns);
+  const layout = baseLayout({
+    grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: 0.3 },
+    margin: { l: 36, r: 10, t: 28, b: 28 },
+    annotations: [],
+    hovermode: "x",
+  });
+  panels.forEach((panel, p) => {
+    const suffix = p === 0 ? "" : String(p + 1);
+    layout[`xaxis${suffix}`] = axis({ showticklabels: true, nticks: 5, zeroline: false });
+    layout[`yaxis${suffix}`] = axis({ nticks: 5 });
+    layout.annotations.push({
+      text: `<b>${panel.title}</b>`, showarrow: false, xref: `x${suffix} domain`, yref: `y${suffix} domain`,
+      x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: 12, color: COLORS.muted },
+    });
+  });
+  return layout;
+}
