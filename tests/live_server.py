@@ -1,4 +1,4 @@
-"""Start a real nn-playground server as a subprocess on a free 127.0.0.1 port, for tests and benches.
+"""Start a real nn-playground server as a subprocess on a free 127.0.0.1 port (tests, benches).
 
 Used by the live-server, browser and deployment tests; it never imports the app, only runs it.
 """
@@ -51,7 +51,7 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited with code {process.returncode} before it was healthy")
+            raise RuntimeError(f"server exited ({process.returncode}) before it was healthy")
         try:
             with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
                 if response.status == 200:

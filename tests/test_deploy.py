@@ -54,7 +54,11 @@ def make_run_command() -> list[str]:
     """The command of the Makefile's `run` recipe with the venv prefix removed."""
     lines = (ROOT / "Makefile").read_text().splitlines()
     start = lines.index(next(line for line in lines if line.startswith("run:")))
-    recipe = [line.strip() for line in lines[start + 1 :] if line.startswith("\t")]
+    recipe = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
     command = recipe[-1].replace("$(BIN)/", "")
     return shlex.split(command)
 
