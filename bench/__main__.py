@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load")
+SUITES = ("engine", "load", "gpu")
 
 
 def main(argv: list[str]) -> None:

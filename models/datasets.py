@@ -15,7 +15,7 @@ from models import synthetic
 
 MAX_USER_POINTS = 500
 USER_POINT_RANGE = (-10.0, 10.0)  # every coordinate and every regression target of a user point
-N_POINTS_RANGE = (2, 5000)
+N_POINTS_RANGE = (2, 20_000)  # the server caps it further with PLAYGROUND_MAX_POINTS
 MAX_NOISE = 10.0
 DIGITS_SAMPLES = 1797  # scikit-learn's bundled 8x8 digits
 
