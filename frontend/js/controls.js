@@ -25,6 +25,7 @@ export class Controls {
       [...form.querySelectorAll(".field[data-key]")].map((el) => [el.dataset.key, el]),
     );
     this.fullBatch = form.querySelector("#full_batch");
+    form.addEventListener("submit", (event) => event.preventDefault()); // Enter must not reload
     for (const [key, field] of Object.entries(this.fields)) this.#bind(key, field);
     this.fullBatch.addEventListener("change", () => {
       const value = this.fullBatch.checked ? null : this.#number("batch_size") || 32;

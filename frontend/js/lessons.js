@@ -15,8 +15,8 @@ export const LESSONS = [
     try: "Press Play, then set hidden units to 8 and count the kinks again.",
     config: {
       dataset: { name: "sine", n_points: 60, noise: 0.1, train_fraction: 0.8, seed: 0 },
-      model: { hidden_units: 3, depth: 1, activation: "relu" },
-      training: { optimizer: "adam", learning_rate: 0.03, batch_size: null, seed: 1 },
+      model: { hidden_units: 3, depth: 1, activation: "relu", init: "he" },
+      training: { optimizer: "adam", learning_rate: 0.01, batch_size: null, seed: 4 },
     },
   },
   {
@@ -59,7 +59,7 @@ export const LESSONS = [
     config: {
       dataset: { name: "sine", n_points: 100, noise: 0.1, train_fraction: 0.8, seed: 0 },
       model: { hidden_units: 16, depth: 1, activation: "relu" },
-      training: { optimizer: "sgd", learning_rate: 3, batch_size: null, seed: 0 },
+      training: { optimizer: "sgd", learning_rate: 2, batch_size: null, seed: 0 },
     },
   },
   {

@@ -34,7 +34,7 @@ const frames = new FrameQueue(drawFrame);
 const session = new RunSession({ onMessage, onConnection });
 const controls = new Controls($("controls"), { onChange: onControl });
 
-const page = { options: null, datasets: new Map(), lesson: null, run: null, data: null };
+const page = { options: null, datasets: new Map(), lesson: null, run: null, data: null, snapshots: 0 };
 window.playground = page; // tests and curious students: page.run.id is the run being watched
 
 // ---------- from the server ----------
@@ -70,6 +70,7 @@ function onConnection(state, info) {
 
 function drawSnapshot({ run, data, history, function: fn }) {
   frames.clear();
+  page.snapshots += 1;
   page.run = run;
   page.data = data;
   document.body.dataset.runId = run.id;
@@ -103,15 +104,14 @@ function drawRun(run, fn) {
   page.run = run;
   session.remember(run);
   stats.update(run);
-  if (fn) {
+  if (fn?.kind === "1d") {
     fit1d.update(fn);
-    plane.update(fn);
-    digits.update(fn);
     units.update(fn, run.config.model.activation);
   }
+  if (fn?.kind === "2d") plane.update(fn);
+  if (fn?.kind === "digits") digits.update(fn);
   const running = run.status === "running";
   document.body.dataset.running = running ? "1" : "0";
-  $("play").querySelector(".icon").textContent = running ? "❚❚" : "▶";
   $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
   if (run.status === "diverged") showDiverged(run);
   else notices.hide("diverged");

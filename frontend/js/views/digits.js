@@ -12,6 +12,7 @@ export class DigitsView {
 
   reset() {
     plotly().react(this.matrix, [], baseLayout());
+    plotly().Plots.resize(this.matrix); // it may have been hidden (another mode) until now
     this.samples.replaceChildren();
   }
 
@@ -27,7 +28,7 @@ export class DigitsView {
     const share = confusion.map((row, i) => row.map((v) => v / rowSums[i]));
     plotly().react(this.matrix, [{
       type: "heatmap", x: labels, y: labels, z: share, text: confusion,
-      texttemplate: "%{text}", colorscale: "Blues", zmin: 0, zmax: 1, showscale: false,
+      texttemplate: "%{text}", colorscale: [[0, "#f8fafc"], [0.5, "#93c5fd"], [1, "#1d4ed8"]], zmin: 0, zmax: 1, showscale: false,
       hovertemplate: "true %{y}, predicted %{x}: %{text}<extra></extra>",
     }], baseLayout({
       margin: { l: 56, r: 12, t: 8, b: 48 },

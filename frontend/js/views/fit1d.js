@@ -20,6 +20,7 @@ export class Fit1dView {
     this.data = data;
     this.fn = null;
     this.#draw();
+    plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
   /** A new fitted function from a frame. */
@@ -71,7 +72,8 @@ export class Fit1dView {
     const fn = this.fn;
     this.breakpointCount = 0;
     if (!fn) return [];
-    const curve = this.binary && fn.probability ? fn.probability[0] : fn.y[0];
+    const curve = fn.y[0];
+    const drawn = this.binary ? probabilityCurve(fn.x, curve) : { x: fn.x, y: curve };
     const traces = [];
     if (this.showBaseline && fn.baseline && !this.binary) {
       const [lo, hi] = [fn.x[0], fn.x[fn.x.length - 1]];
@@ -85,7 +87,7 @@ export class Fit1dView {
     }
     traces.push({
       type: "scatter", mode: "lines", name: this.binary ? "P(y=1 | x)" : "network",
-      x: fn.x, y: curve, line: { color: COLORS.fit, width: 3 },
+      x: drawn.x, y: drawn.y, line: { color: COLORS.fit, width: 3 },
       hovertemplate: `${this.binary ? "P(y=1)" : "f(x)"} = %{y:.3f} at x = %{x:.3f}<extra></extra>`,
     });
     const kinks = fn.piecewise?.breakpoints?.[0] ?? [];
@@ -93,7 +95,7 @@ export class Fit1dView {
     if (kinks.length) {
       traces.push({
         type: "scatter", mode: "markers", name: "kinks",
-        x: kinks, y: kinks.map((k) => interpolate(fn.x, curve, k)),
+        x: kinks, y: kinks.map((k) => interpolate(drawn.x, drawn.y, k)),
         marker: { size: 10, symbol: "circle", color: "#fff", line: { color: COLORS.kink, width: 2.5 } },
         hovertemplate: "kink at x = %{x:.3f}<extra></extra>",
       });
@@ -128,6 +130,16 @@ export class Fit1dView {
     const pad = Math.max(0.25, 0.15 * (hi - lo));
     return [lo - pad, hi + pad];
   }
+}
+
+// sig[f(x)] is not piecewise linear: sample it densely. f itself is exact by linear interpolation
+// between the polyline abscissae (they include every kink), so no accuracy is lost.
+function probabilityCurve(xs, fs, samples = 400) {
+  const [lo, hi] = [xs[0], xs[xs.length - 1]];
+  const grid = Array.from({ length: samples }, (_, i) => lo + ((hi - lo) * i) / (samples - 1));
+  const x = [...new Set([...grid, ...xs])].sort((a, b) => a - b);
+  const y = x.map((v) => 1 / (1 + Math.exp(-interpolate(xs, fs, v))));
+  return { x, y };
 }
 
 // Linear interpolation of the exact polyline (its abscissae include every kink).

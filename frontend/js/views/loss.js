@@ -66,9 +66,9 @@ export class LossView {
     return baseLayout({
       showlegend: true,
       legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
-      margin: { l: 56, r: 12, t: 28, b: 40 },
-      xaxis: axis({ title: { text: "step" }, rangemode: "tozero" }),
-      yaxis: axis({ title: { text: this.lossName }, type: this.logScale ? "log" : "linear",
+      margin: { l: 60, r: 12, t: 28, b: 50 },
+      xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
+      yaxis: axis({ title: { text: this.lossName, standoff: 6 }, type: this.logScale ? "log" : "linear",
         exponentformat: "power" }),
     });
   }

@@ -20,6 +20,7 @@ export class Plane2dView {
     this.data = data;
     this.fn = null;
     this.#draw();
+    plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
   update(fn) {
@@ -109,7 +110,6 @@ export class Plane2dView {
       xaxis: axis({ title: { text: "x₁" }, range: [x0, x1], constrain: "domain" }),
       yaxis: axis({ title: { text: "x₂" }, range: [y0, y1], scaleanchor: "x", scaleratio: 1,
         constrain: "domain" }),
-      margin: { l: 48, r: 16, t: 12, b: 40 },
     });
   }
 }

@@ -23,12 +23,12 @@ export const UNIT_COLORS = [
   "#bcbd22", "#17becf", "#393b79", "#ad494a", "#637939", "#8c6d31", "#7b4173", "#3182bd",
 ];
 
-export const CLASS_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626",
+export const CLASS_COLORS = ["#1d4ed8", "#c2410c", "#16a34a", "#9333ea", "#dc2626",
   "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
 
 // Probability of class 1: blue (0) through white (0.5) to orange (1).
 export const PROBABILITY_SCALE = [
-  [0, "#3b82f6"], [0.25, "#93c5fd"], [0.5, "#f8fafc"], [0.75, "#fdba74"], [1, "#f97316"],
+  [0, "#60a5fa"], [0.25, "#bfdbfe"], [0.5, "#f8fafc"], [0.75, "#fed7aa"], [1, "#fb923c"],
 ];
 
 export const VALUE_SCALE = "Viridis";
@@ -42,7 +42,7 @@ export function baseLayout(extra = {}) {
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
     font: { family: token("--font", "system-ui, sans-serif"), size: 13, color: COLORS.ink },
-    margin: { l: 48, r: 16, t: 12, b: 40 },
+    margin: { l: 56, r: 16, t: 12, b: 50 },
     showlegend: false,
     hovermode: "closest",
     dragmode: false,
@@ -59,7 +59,6 @@ export function axis(extra = {}) {
     linecolor: "#c7cdd8",
     ticks: "outside",
     tickcolor: "#c7cdd8",
-    automargin: true,
     ...extra,
   };
 }

@@ -13,8 +13,7 @@ export class UnitsView {
   }
 
   reset() {
-    plotly().react(this.element, [], baseLayout());
-    this.caption.textContent = "";
+    this.#empty("");
   }
 
   /** fn: a 1-D function message; activation: its name, for the panel titles. */
@@ -31,7 +30,12 @@ export class UnitsView {
       const suffix = p === 0 ? "" : String(p + 1);
       for (const trace of panel.traces) traces.push({ ...trace, xaxis: `x${suffix}`, yaxis: `y${suffix}` });
     });
-    plotly().react(this.element, traces, layoutFor(panels));
+    const layout = layoutFor(panels);
+    const wasHidden = this.element.hidden;
+    this.element.hidden = false;
+    this.element.style.height = `${layout.height}px`;
+    plotly().react(this.element, traces, layout);
+    if (wasHidden) plotly().Plots.resize(this.element);
     const total = units.layers[units.layers.length - 1].post.length;
     this.caption.textContent = total > SHOWN_UNITS
       ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
@@ -40,7 +44,7 @@ export class UnitsView {
   }
 
   #empty(text) {
-    plotly().react(this.element, [], baseLayout({ xaxis: { visible: false }, yaxis: { visible: false } }));
+    this.element.hidden = true;
     this.caption.textContent = text;
   }
 }
@@ -62,7 +66,7 @@ function buildPanels(fn, units, activation) {
   } else {
     layers.forEach((layer, l) => {
       const indices = l === layers.length - 1 ? shown : strongest(layer.post, SHOWN_UNITS);
-      panels.push({ title: `layer ${l + 1}: ${activation} outputs`, traces: lines(layer.post, indices) });
+      panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, indices) });
     });
   }
   panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
@@ -85,10 +89,11 @@ function strongest(rows, count) {
 }
 
 function layoutFor(panels) {
-  const columns = Math.min(panels.length, 4);
+  const columns = Math.min(panels.length, panels.length === 5 ? 5 : 4);
   const rows = Math.ceil(panels.length / columns);
   const layout = baseLayout({
-    grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: 0.3 },
+    height: rows * 240 + 20,
+    grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: rows > 1 ? 0.25 : 0.3 },
     margin: { l: 36, r: 10, t: 28, b: 28 },
     annotations: [],
     hovermode: "x",
