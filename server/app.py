@@ -13,11 +13,12 @@ from pathlib import Path
 import plotly
 import torch
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from models.engine import default_device
 
-from server.errors import ApiError, api_error_handler
+from models.engine import default_device
+from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.routes import health, options, runs, stream
 from server.scheduler import Scheduler
 from server.settings import Settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Train small PyTorch networks and watch them learn.")
     app.state.settings = settings
     app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     for module in (health, options, runs, stream):
         app.include_router(module.router)
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from models.engine import History, RunConfig, RunStatus, TrainingConfig
 
 from models import analysis
 from models.activations import ACTIVATIONS
 from models.datasets import DATASETS, Dataset, DatasetConfig, DatasetInfo, validate_points
+from models.engine import History, RunConfig, RunStatus, TrainingConfig
 from models.losses import loss_name
 from models.network import ModelConfig, lecture_parameter_count, parameter_count, region_bound
 from server import schemas
@@ -23,6 +23,7 @@ from server.settings import Settings
 MAX_UNITS_SHOWN = 32  # per layer; beyond, the function's `units` is null
 DIGIT_SAMPLES = 12
 SIGNIFICANT = 5  # digits kept in the dense arrays of a frame
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def engine_config(config: schemas.RunConfig) -> RunConfig:
@@ -155,7 +156,8 @@ def compact(values: np.ndarray) -> np.ndarray:
         magnitude = np.floor(np.log10(np.abs(values)))
         scale = np.where(np.isfinite(magnitude), 10.0 ** (SIGNIFICANT - 1 - magnitude), 1.0)
         rounded = np.round(values * scale) / scale
-    return np.where(np.isfinite(rounded), rounded, values).astype(np.float32)
+    rounded = np.where(np.isfinite(rounded), rounded, values)
+    return np.clip(rounded, -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)  # finite in, finite out
 
 
 def _probability(task: str, out: np.ndarray) -> np.ndarray | None:

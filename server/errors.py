@@ -6,7 +6,8 @@ Never a 500 for bad input: anything a client can cause is an ApiError with the f
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 
 class ApiError(Exception):
@@ -28,6 +29,12 @@ class ApiError(Exception):
 
 def not_found(run_id: str) -> ApiError:
     return ApiError(404, f"no run with id {run_id!r} (it may have expired)", "id")
+
+
+async def validation_error_handler(request: Request, error: RequestValidationError) -> Response:
+    """FastAPI's 422 shape without echoing the input (it may hold NaN, which JSON cannot carry)."""
+    detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def api_error_handler(request: Request, error: ApiError) -> JSONResponse:

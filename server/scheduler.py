@@ -73,6 +73,11 @@ class Scheduler(Operations):
         self._commands.put((method, args, future))
         return await asyncio.wrap_future(future)
 
+    def post(self, method: Callable[..., Any], *args: Any) -> None:
+        """Run `method(*args)` on the training thread; nobody waits for the result."""
+        if not self._stopping.is_set():
+            self._commands.put((method, args, Future()))
+
     # ---- the thread ----
     def _run(self) -> None:
         torch.set_num_threads(1)
@@ -177,6 +182,8 @@ class Scheduler(Operations):
                     self._deliver(slot.offer_frame, run, function, rows)
 
     def _function_json(self, entry: RunEntry, layers: list) -> bytes:
+        if entry.diverged:
+            return b"null"
         function, regions = bridge.function_view(
             layers, entry.engine.model.activation, self.registry.dataset(entry), entry.baseline,
             self.settings.grid_resolution)
@@ -191,7 +198,8 @@ class Scheduler(Operations):
             entry.window_steps, entry.window_start = 0, now
         status = entry.status
         return bridge.run_view(entry.id, entry.config, entry.engine.model, status, entry.playing,
-                               entry.steps_per_second, entry.linear_regions, self.device)
+                               entry.steps_per_second,
+                               None if entry.diverged else entry.linear_regions, self.device)
 
     def _lifecycle_phase(self) -> None:
         now = time.monotonic()

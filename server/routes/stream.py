@@ -10,14 +10,14 @@ import asyncio
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket
 from pydantic import TypeAdapter, ValidationError
+from starlette.websockets import WebSocketState
 
 from server.deps import get_scheduler
 from server.errors import ApiError
 from server.scheduler import Scheduler
 from server.schemas import ClientMessage, StepMessage, UpdateMessage
-from server.settings import Settings, get_settings
 from server.slot import Slot, dumps
 
 log = logging.getLogger(__name__)
@@ -32,57 +32,60 @@ def error_message(message: str, field: str | None = None) -> bytes:
 
 @router.websocket("/{run_id}/stream")
 async def stream(websocket: WebSocket, run_id: str,
-                 scheduler: Annotated[Scheduler, Depends(get_scheduler)],
-                 settings: Annotated[Settings, Depends(get_settings)]) -> None:
+                 scheduler: Annotated[Scheduler, Depends(get_scheduler)]) -> None:
     await websocket.accept()
     slot = Slot()
     try:
         await scheduler.call(scheduler.op_subscribe, run_id, slot)
     except ApiError as error:
-        await websocket.send_bytes(error_message(error.message, error.field))
+        await websocket.send_text(error_message(error.message, error.field).decode())
         await websocket.close(code=4404 if error.status == 404 else 1011)
         return
     sender = asyncio.create_task(_send(websocket, slot, scheduler, run_id))
-    receiver = asyncio.create_task(_receive(websocket, slot, scheduler, run_id, settings))
+    receiver = asyncio.create_task(_receive(websocket, slot, scheduler, run_id))
     try:
         await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sender, receiver):
-            task.cancel()
-        await asyncio.gather(sender, receiver, return_exceptions=True)
+    finally:  # no await here: when the server cancels this task, it must end at once
+        sender.cancel()
+        receiver.cancel()
+        scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+    await asyncio.wait({sender, receiver})  # not gather: its cancellation confuses anyio scopes
+    if not slot.closed and websocket.client_state == WebSocketState.CONNECTED:
         try:
-            await scheduler.call(scheduler.op_unsubscribe, run_id, slot)
-        except ApiError:
-            pass  # the server is shutting down
-        if not slot.closed:
-            try:
-                await websocket.close()
-            except RuntimeError:
-                pass  # already closed by the client
+            await websocket.close()
+        except Exception:  # noqa: BLE001 - the client went away meanwhile
+            log.debug("close after disconnect", exc_info=True)
 
 
 async def _send(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: str) -> None:
     """Wait on the slot, send what is there (text frames), until the slot closes."""
+    requested = False
     while True:
         await slot.event.wait()
         for message in slot.take():
             await websocket.send_text(message.decode())
-        if slot.needs_snapshot:  # the client fell too far behind for deltas: resynchronise
-            slot.needs_snapshot = False
+        if slot.needs_snapshot and not requested:  # fell too far behind for deltas: resync
+            requested = True
             await scheduler.call(scheduler.resnapshot_by_id, run_id, slot)
+        requested = requested and slot.needs_snapshot
         if slot.closed and not slot.event.is_set():
             await websocket.close(code=1000)
             return
 
 
-async def _receive(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: str,
-                   settings: Settings) -> None:
+async def _receive(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: str) -> None:
     """Validate and apply client messages; a bad one gets an `error`, the connection stays."""
     while True:
-        try:
-            text = await websocket.receive_text()
-        except (WebSocketDisconnect, KeyError, RuntimeError):
-            return  # KeyError / RuntimeError: a binary frame or a closed socket
+        received = await websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            return
+        text = received.get("text")
+        if text is None:  # a binary frame: accept UTF-8 JSON, refuse anything else
+            try:
+                text = (received.get("bytes") or b"").decode()
+            except UnicodeDecodeError:
+                slot.offer_notice(error_message("messages must be UTF-8 JSON text", None))
+                continue
         if len(text) > MAX_MESSAGE_BYTES:
             slot.offer_notice(error_message("message too large", None))
             continue
@@ -96,14 +99,14 @@ async def _receive(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_i
             slot.offer_notice(error_message(first["msg"], field))
             continue
         try:
-            await _apply(message, scheduler, run_id, settings)
+            await _apply(message, scheduler, run_id)
         except ApiError as error:
             slot.offer_notice(error_message(error.message, error.field))
             if error.status == 404:
                 return
 
 
-async def _apply(message, scheduler: Scheduler, run_id: str, settings: Settings) -> None:
+async def _apply(message, scheduler: Scheduler, run_id: str) -> None:
     if message.type == "play":
         await scheduler.call(scheduler.op_play, run_id, False)
     elif message.type == "pause":
