@@ -25,6 +25,7 @@ export class Controls {
       [...form.querySelectorAll(".field[data-key]")].map((el) => [el.dataset.key, el]),
     );
     this.fullBatch = form.querySelector("#full_batch");
+    this.customNames = new Set();
     form.addEventListener("submit", (event) => event.preventDefault()); // Enter must not reload
     for (const [key, field] of Object.entries(this.fields)) this.#bind(key, field);
     this.fullBatch.addEventListener("change", () => {
@@ -37,6 +38,7 @@ export class Controls {
   /** Fill the selects and slider limits from GET /api/options. */
   setOptions(options) {
     const select = this.form.querySelector("#dataset");
+    this.customNames = new Set(options.datasets.filter((d) => d.custom).map((d) => d.name));
     const groups = new Map();
     for (const info of options.datasets) {
       if (!groups.has(info.group)) groups.set(info.group, []);
@@ -68,6 +70,9 @@ export class Controls {
     }
     const optimizer = config.training.optimizer;
     this.fields.momentum.hidden = !USES_MOMENTUM.has(optimizer);
+    const custom = this.customNames.has(config.dataset.name); // user points: no N, no noise
+    this.fields.n_points.hidden = custom;
+    this.fields.noise.hidden = custom;
   }
 
   /** Mark the control behind a server error (dotted field like "training.learning_rate"). */

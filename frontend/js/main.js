@@ -64,6 +64,8 @@ function onConnection(state, info) {
     });
   }
   if (state === "recreated") {
+    notices.hide("error");
+    notices.hide("deleted");
     notices.change("rebuilt", "The server had restarted: a fresh run with the same settings started.");
   }
 }
@@ -246,6 +248,7 @@ async function boot() {
   notices.hide("unreachable");
   for (const info of page.options.datasets) page.datasets.set(info.name, info);
   controls.setOptions(page.options);
+  stats.setPiecewise(page.options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
   await start(fromLink ? config : findLesson(page.lesson)?.config ?? {});
 }
 

@@ -14,6 +14,7 @@ export class RunSession {
     this.run = null;
     this.socket = null;
     this.checking = false;
+    this.recreating = false;
   }
 
   get runId() {
@@ -73,7 +74,9 @@ export class RunSession {
   #socketState(id, state, info) {
     if (id !== this.runId || state === "closed") return;
     this.onConnection(state, info);
-    if (state === "reconnecting" && info.retryInMs > 0) this.#checkRun(id);
+    if (state !== "reconnecting" || info.retryInMs <= 0) return;
+    if (info.closeCode === 4404) this.#recreate();
+    else this.#checkRun(id);
   }
 
   // While reconnecting, ask whether the server is there and still knows the run.
@@ -95,12 +98,16 @@ export class RunSession {
   }
 
   async #recreate() {
+    if (this.recreating) return;
+    this.recreating = true;
     const config = this.run?.config ?? {};
     try {
       await this.start(config);
       this.onConnection("recreated", {});
     } catch (error) {
       this.onConnection("unreachable", { message: error.message });
+    } finally {
+      this.recreating = false;
     }
   }
 }

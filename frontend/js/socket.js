@@ -18,6 +18,7 @@ export class RunSocket {
     this.ws = null;
     this.timer = null;
     this.wanted = false;
+    this.lastCloseCode = null; // 4404: the server does not know the run (it restarted or expired)
   }
 
   open() {
@@ -69,9 +70,10 @@ export class RunSocket {
       this.onMessage(message);
     };
     ws.onerror = () => {}; // onclose follows and carries the decision
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       this.ws = null;
       if (!this.wanted) return;
+      this.lastCloseCode = event.code;
       this.attempt += 1;
       const backoff = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** (this.attempt - 1));
       const retryInMs = backoff * (0.8 + 0.4 * Math.random()); // jitter: a class does not stampede
@@ -82,6 +84,6 @@ export class RunSocket {
 
   #setState(state, retryInMs = 0) {
     this.state = state;
-    this.onState?.(state, { attempt: this.attempt, retryInMs });
+    this.onState?.(state, { attempt: this.attempt, retryInMs, closeCode: this.lastCloseCode });
   }
 }

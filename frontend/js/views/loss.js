@@ -7,7 +7,7 @@ const MAX_POINTS = 4000; // beyond this the history is thinned by two and redraw
 export class LossView {
   constructor(element) {
     this.element = element;
-    this.logScale = false;
+    this.logScale = true; // losses span orders of magnitude; the checkbox starts ticked too
     this.lossName = "loss";
     this.count = 0;
     plotly().newPlot(element, this.#traces({ step: [], train_loss: [], test_loss: [] }),
@@ -69,7 +69,7 @@ export class LossView {
       margin: { l: 60, r: 12, t: 28, b: 50 },
       xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
       yaxis: axis({ title: { text: this.lossName, standoff: 6 }, type: this.logScale ? "log" : "linear",
-        exponentformat: "power" }),
+        exponentformat: "e" }),
     });
   }
 }

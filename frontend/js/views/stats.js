@@ -8,6 +8,12 @@ export class StatsView {
     this.cells = Object.fromEntries(
       [...element.querySelectorAll("[data-stat]")].map((cell) => [cell.dataset.stat, cell]),
     );
+    this.piecewise = new Set(["relu", "leaky_relu", "identity"]);
+  }
+
+  /** Names of the piecewise-linear activations (from /api/options), where regions are counted. */
+  setPiecewise(names) {
+    this.piecewise = new Set(names);
   }
 
   reset() {
@@ -29,7 +35,7 @@ export class StatsView {
     this.#set("device", run.device);
     this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
     this.#set("formula", formula(run, cfg));
-    this.#set("linear_regions", regions(run));
+    this.#set("linear_regions", regions(run, this.piecewise.has(cfg.activation)));
     this.#set("loss", run.loss ? lossLabel(run.loss) : "–");
   }
 
@@ -59,8 +65,10 @@ function formula(run, cfg) {
   return `3D + 1 + (K−1)D(D+1) = 3·${d} + 1 + ${k - 1}·${d}·${d + 1} = ${run.lecture_parameter_count}`;
 }
 
-function regions(run) {
-  if (run.linear_regions === null || run.linear_regions === undefined) return "n/a (smooth activation)";
+function regions(run, piecewise) {
+  if (!piecewise) return "n/a (smooth activation: no kinks)";
+  if (run.status === "diverged") return "– (diverged)";
+  if (run.linear_regions === null || run.linear_regions === undefined) return "–";
   if (run.region_bound === null || run.region_bound === undefined) return String(run.linear_regions);
   return `${run.linear_regions} of at most (D+1)^K = ${run.region_bound.toLocaleString("en-US")}`;
 }

@@ -33,6 +33,9 @@ export const PROBABILITY_SCALE = [
 
 export const VALUE_SCALE = "Viridis";
 
+// Chart text follows the page's root size, which grows on projector-sized screens (see the CSS).
+const FONT_SIZE = Math.round(0.87 * (parseFloat(css.fontSize) || 15));
+
 export const PLOT_CONFIG = { displayModeBar: false, responsive: true, scrollZoom: false };
 
 /** A base layout: transparent background, the page's font, tight margins. */
@@ -41,7 +44,7 @@ export function baseLayout(extra = {}) {
     autosize: true,
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
-    font: { family: token("--font", "system-ui, sans-serif"), size: 13, color: COLORS.ink },
+    font: { family: token("--font", "system-ui, sans-serif"), size: FONT_SIZE, color: COLORS.ink },
     margin: { l: 56, r: 16, t: 12, b: 50 },
     showlegend: false,
     hovermode: "closest",

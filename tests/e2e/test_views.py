@@ -1,0 +1,151 @@
+"""The playground's views in a real browser against a live server: the 2-D heatmap, custom points
+added by clicking, the lessons (divergence included) and digits, with screenshots for review.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.pagetools import (
+    api,
+    open_playground,
+    pause,
+    run,
+    run_id,
+    snapshots,
+    wait_snapshot_after,
+    wait_step_at_least,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_2d_dataset_draws_a_heatmap_with_boundary_and_regions(page, server, screenshots):
+    open_playground(page, server.url)
+    count = snapshots(page)
+    page.select_option("#dataset", "circle")
+    wait_snapshot_after(page, count)
+    page.wait_for_selector('body[data-mode="2d"]')
+    page.wait_for_selector('#plot-plane2d[data-heatmap="1"]')
+    page.click("#play")
+    wait_step_at_least(page, 300)
+    pause(page)
+    types = page.evaluate("document.getElementById('plot-plane2d').data.map(t => t.type)")
+    assert "heatmap" in types and "contour" in types
+    assert page.locator("#plot-fit1d").is_hidden()
+    page.screenshot(path=screenshots / "2d-circle.png", full_page=True)
+
+    page.check("#toggle-regions")
+    regions = page.evaluate(
+        "document.getElementById('plot-plane2d').data.find(t => t.type === 'heatmap').text")
+    function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
+    assert regions == function["regions"], "the region colouring is not the server's region map"
+    page.locator("#views").screenshot(path=screenshots / "2d-linear-regions.png")
+
+
+def _click_plot_area(page, element_id: str, fx: float, fy: float) -> tuple[float, float]:
+    """Click at a fraction (fx, fy) of a chart's plot area; returns the data coordinates there."""
+    box = page.evaluate(
+        """([id, fx, fy]) => {
+            const el = document.getElementById(id), s = el._fullLayout._size;
+            const r = el.getBoundingClientRect();
+            const px = s.w * fx, py = s.h * fy;
+            return {x: r.left + s.l + px, y: r.top + s.t + py,
+                    dx: el._fullLayout.xaxis.p2l(px), dy: el._fullLayout.yaxis.p2l(py)};
+        }""",
+        [element_id, fx, fy],
+    )
+    page.mouse.click(box["x"], box["y"])
+    return box["dx"], box["dy"]
+
+
+def _all_points(data: dict) -> list[tuple[list[float], float]]:
+    return [(x, y) for split in ("train", "test")
+            for x, y in zip(data[split]["x"], data[split]["y"], strict=True)]
+
+
+def test_a_custom_point_added_by_clicking_reaches_the_server(page, server, screenshots):
+    open_playground(page, server.url)
+    client = api(server.url)
+    count = snapshots(page)
+    page.select_option("#dataset", "custom_1d")
+    wait_snapshot_after(page, count)
+    page.wait_for_selector("#custom-panel:not([hidden])")
+    before = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
+
+    count = snapshots(page)
+    x, y = _click_plot_area(page, "plot-fit1d", 0.62, 0.2)
+    wait_snapshot_after(page, count)
+    after = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
+    assert len(after) == len(before) + 1
+    assert any(abs(px[0] - x) < 0.01 and abs(py - y) < 0.01 for px, py in after), (x, y, after)
+    assert "points=" in page.url
+    page.click("#play")
+    wait_step_at_least(page, 200)
+    pause(page)
+    page.screenshot(path=screenshots / "custom-1d.png", full_page=True)
+
+    count = snapshots(page)
+    page.select_option("#dataset", "custom_2d")
+    wait_snapshot_after(page, count)
+    page.check('#custom-class input[value="1"]', force=True)
+    count = snapshots(page)
+    x, y = _click_plot_area(page, "plot-plane2d", 0.25, 0.25)
+    wait_snapshot_after(page, count)
+    points = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
+    assert any(abs(p[0] - x) < 0.01 and abs(p[1] - y) < 0.01 and label == 1
+               for p, label in points), (x, y, points)
+
+
+def _open_lesson(page, lesson: str) -> None:
+    count = snapshots(page)
+    page.select_option("#lesson", lesson)
+    wait_snapshot_after(page, count)
+    assert f"lesson={lesson}" in page.url
+
+
+def test_lessons_show_their_idea(page, server, screenshots):
+    open_playground(page, server.url)
+
+    _open_lesson(page, "large_lr")
+    page.click("#play")
+    page.wait_for_selector('#banner[data-key="diverged"]', timeout=20_000)
+    assert "diverged" in page.locator("#banner").inner_text()
+    assert run(page)["status"] == "diverged"
+    page.screenshot(path=screenshots / "lesson-diverged.png", full_page=True)
+    count = snapshots(page)
+    page.locator("#banner button", has_text="Reset with").click()
+    wait_snapshot_after(page, count)
+    page.wait_for_function("window.playground.run.config.training.learning_rate < 1")
+    page.wait_for_selector("#banner", state="hidden")
+
+    _open_lesson(page, "linear_regression")
+    assert page.is_checked("#toggle-baseline")
+    page.click("#play")
+    wait_step_at_least(page, 500)
+    pause(page)
+    assert page.locator("#units-caption").inner_text().startswith("No hidden layer")
+    page.locator("#views").screenshot(path=screenshots / "lesson-linear-regression.png")
+
+    for lesson in ("bernoulli", "depth", "sgd_noise"):
+        _open_lesson(page, lesson)
+        page.click("#play")
+        wait_step_at_least(page, 300)
+        pause(page)
+        page.locator("#views").screenshot(path=screenshots / f"lesson-{lesson}.png")
+    assert run(page)["config"]["training"]["batch_size"] == 4
+
+
+def test_digits_show_a_confusion_matrix_and_samples(page, server, screenshots):
+    open_playground(page, server.url, "#dataset=digits&hidden_units=32&n_points=600")
+    page.wait_for_selector('body[data-mode="digits"]')
+    page.click("#play")
+    wait_step_at_least(page, 150)
+    pause(page)
+    confusion = page.evaluate("document.getElementById('plot-confusion').data[0].text")
+    assert len(confusion) == 10 and all(len(row) == 10 for row in confusion)
+    test_size = len(api(server.url).get(f"/api/runs/{run_id(page)}/data").json()["test"]["y"])
+    assert sum(map(sum, confusion)) == test_size
+    assert page.locator("#digit-samples figure").count() > 0
+    assert page.locator('[data-stat="accuracy"]').inner_text().endswith("%")
+    page.screenshot(path=screenshots / "digits.png", full_page=True)
