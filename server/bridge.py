@@ -6,6 +6,7 @@ numpy arrays left for orjson. Never touches sockets, threads or the event loop.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -90,22 +91,15 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def run_view(run_id: str, config: schemas.RunConfig, model: ModelConfig, status: RunStatus,
-             playing: bool, steps_per_second: float, linear_regions: int | None,
-             device: str) -> dict[str, Any]:
-    """The wire Run for one run's current state."""
+def run_static(run_id: str, config: schemas.RunConfig, model: ModelConfig,
+               device: str) -> dict[str, Any]:
+    """The parts of the wire Run that only change with the config (cached per run)."""
     info = DATASETS[config.dataset.name]
     lecture = model.inputs == 1 and model.outputs == 1
     piecewise = ACTIVATIONS[model.activation].piecewise_linear
     return {
         "id": run_id,
         "config": config.model_dump(mode="json"),
-        "status": status_name(playing, status),
-        "step": int(status.step),
-        "epoch": float(status.epoch),
-        "train_loss": None if status.diverged else _finite(status.train_loss),
-        "test_loss": None if status.diverged else _finite(status.test_loss),
-        "accuracy": _finite(status.accuracy),
         "task": info.task,
         "loss": loss_name(info.task),
         "inputs": model.inputs,
@@ -113,11 +107,26 @@ def run_view(run_id: str, config: schemas.RunConfig, model: ModelConfig, status:
         "parameter_count": parameter_count(model),
         "lecture_parameter_count": (lecture_parameter_count(model.hidden_units, model.depth)
                                     if lecture else None),
-        "linear_regions": linear_regions,
         "region_bound": (region_bound(model.hidden_units, model.depth)
                          if piecewise and model.inputs == 1 else None),
-        "steps_per_second": round(float(steps_per_second), 1),
         "device": device,
+    }
+
+
+def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
+             steps_per_second: float, linear_regions: int | None) -> dict[str, Any]:
+    """The wire Run: `static` (from run_static) and the run's current state."""
+    diverged = status.diverged
+    return {
+        **static,
+        "status": status_name(playing, status),
+        "step": int(status.step),
+        "epoch": float(status.epoch),
+        "train_loss": None if diverged else _finite(status.train_loss),
+        "test_loss": None if diverged else _finite(status.test_loss),
+        "accuracy": _finite(status.accuracy),
+        "linear_regions": None if diverged else linear_regions,
+        "steps_per_second": round(float(steps_per_second), 1),
     }
 
 
@@ -150,14 +159,14 @@ def data_view(dataset: Dataset) -> dict[str, Any]:
 
 
 def compact(values: np.ndarray) -> np.ndarray:
-    """float32 rounded to SIGNIFICANT digits: plots look the same, frames shrink by half."""
+    """float32 rounded to SIGNIFICANT digits of the array's largest magnitude: plots look the
+    same, frames shrink by half. Finite in, finite out."""
     values = np.asarray(values, np.float64)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        magnitude = np.floor(np.log10(np.abs(values)))
-        scale = np.where(np.isfinite(magnitude), 10.0 ** (SIGNIFICANT - 1 - magnitude), 1.0)
-        rounded = np.round(values * scale) / scale
-    rounded = np.where(np.isfinite(rounded), rounded, values)
-    return np.clip(rounded, -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)  # finite in, finite out
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    if not 0.0 < largest < FLOAT32_MAX:
+        return np.clip(values, -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)
+    decimals = SIGNIFICANT - 1 - math.floor(math.log10(largest))
+    return values.round(decimals).astype(np.float32)
 
 
 def _probability(task: str, out: np.ndarray) -> np.ndarray | None:
@@ -193,10 +202,24 @@ def function_view(layers: list, activation: str, dataset: Dataset, baseline: dic
 
 def _view_1d(layers, activation, info: DatasetInfo, baseline):
     lo, hi = info.input_range[0]
-    x = analysis.polyline_x(layers, activation, lo, hi)  # (M,)
-    out = analysis.evaluate(layers, activation, x[:, None])  # (M, outputs)
-    probability = _probability(info.task, out)
     pieces = analysis.piecewise_1d(layers, activation, lo, hi)
+    if pieces is None:  # smooth: a uniform grid; piecewise-linear: every pattern boundary
+        x = analysis.polyline_x(layers, activation, lo, hi)  # (M,)
+    else:
+        x = np.concatenate([[lo], pieces[0].boundaries, [hi]])
+    units = None
+    if all(w.shape[0] <= MAX_UNITS_SHOWN for w, _ in layers[:-1]):
+        parts = analysis.unit_decomposition_1d(layers, activation, x)
+        out = parts.total.T  # (M, outputs)
+        units = {
+            "layers": [{"pre": compact(pre), "post": compact(post)}
+                       for pre, post in zip(parts.pre, parts.post, strict=True)],
+            "weighted": compact(parts.weighted[0]), "bias": float(parts.bias[0]),
+        }
+    else:
+        out = analysis.evaluate(layers, activation, x[:, None])  # (M, outputs)
+    if not np.isfinite(out).all():
+        return None, None
     piecewise = None
     if pieces is not None:
         piecewise = {
@@ -205,21 +228,12 @@ def _view_1d(layers, activation, info: DatasetInfo, baseline):
             "pieces": [[{"x0": x0, "x1": x1, "slope": s, "intercept": c}
                         for x0, x1, s, c in p.pieces()] for p in pieces],
         }
-    units = None
-    if all(w.shape[0] <= MAX_UNITS_SHOWN for w, _ in layers[:-1]):
-        parts = analysis.unit_decomposition_1d(layers, activation, x)
-        units = {
-            "layers": [{"pre": compact(pre), "post": compact(post)}
-                       for pre, post in zip(parts.pre, parts.post, strict=True)],
-            "weighted": compact(parts.weighted[0]), "bias": float(parts.bias[0]),
-        }
+    probability = _probability(info.task, out)
     view = {
         "kind": "1d", "x": x.astype(np.float32), "y": compact(out.T),
         "probability": None if probability is None else compact(probability.T),
         "piecewise": piecewise, "units": units, "baseline": baseline,
     }
-    if not np.isfinite(out).all():
-        return None, None
     return view, None if pieces is None else int(pieces[0].region_count)
 
 

@@ -40,11 +40,12 @@ class RunEntry:
     linear_regions: int | None = None
     baseline: dict | None = None
     data_json: bytes | None = None  # cached, the data only changes on rebuild
+    static: dict | None = None  # cached bridge.run_static
     subscribers: list[Slot] = field(default_factory=list)
     pending_rows: list = field(default_factory=list)  # drained history not yet framed
     last_activity: float = field(default_factory=time.monotonic)
     last_watched: float = field(default_factory=time.monotonic)
-    last_frame: float = 0.0
+    next_frame: float = 0.0  # when the next frame is due (monotonic)
     dirty: bool = True  # changed since the last frame
     urgent: bool = True  # a command changed it: frame now, whatever the rate cap
     train_remaining: int = 0
@@ -103,7 +104,7 @@ class Registry:
         self.runs[entry.id] = entry
         entry.status = group.statuses([entry.id])[entry.id]
         entry.baseline = bridge.baseline_view(group.dataset(entry.id))
-        entry.data_json = None
+        entry.data_json = entry.static = None
         entry.pending_rows = []
         group.drain_history([entry.id])  # frames carry what comes after the snapshot
 
@@ -141,7 +142,7 @@ class Registry:
         engine = bridge.engine_config(config)
         if engine.training.optimizer == entry.engine.training.optimizer:
             self.group(entry).set_training(entry.id, engine.training)
-            entry.config, entry.engine = config, engine
+            entry.config, entry.engine, entry.static = config, engine, None
             return
         state = self.detach(entry)  # the engine starts a fresh state for the new optimizer
         del self.runs[entry.id]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_STEPS_PER_SLICE = 2000
 LIFECYCLE_EVERY = 0.25  # s between idle/TTL checks
 RATE_WINDOW = 0.5  # s over which steps/s is measured
+SWITCH_INTERVAL = 0.0002  # s
 DELETED = dumps({"type": "deleted"})
 
 
@@ -48,9 +50,14 @@ class Scheduler(Operations):
         self._step_seconds: dict = {}  # group key -> measured seconds per step (EMA)
         self._last_lifecycle = 0.0
         self._deliveries: list[tuple[Callable, tuple]] = []
+        self._frame_seconds = 0.0  # recent time per frame phase (EMA)
+        self._totals = [0.0, 0.0, 0, time.monotonic()]  # train s, frame s, iterations, since
 
     # ---- lifecycle of the thread (event loop side) ----
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Torch releases the GIL around every op; with the default 5 ms switch interval each
+        # re-acquire can wait behind the event loop, and tiny-tensor training crawls.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._loop = loop
         self._thread = threading.Thread(target=self._run, name="training", daemon=True)
         self._thread.start()
@@ -85,14 +92,31 @@ class Scheduler(Operations):
         while not self._stopping.is_set():
             try:
                 self._commands_phase()
+                started = time.perf_counter()
                 self._train_phase()
+                trained = time.perf_counter()
                 self._frame_phase()
+                framed = time.perf_counter()
                 self._lifecycle_phase()
+                self._account(trained - started, framed - trained)
             except Exception:  # a bug must not kill the thread that serves everyone
                 log.exception("training loop error")
                 time.sleep(0.05)
             self._flush()
         log.info("training thread stopped")
+
+    def _account(self, train: float, frames: float) -> None:
+        """Remember how long frames took, so training keeps at least an equal share."""
+        self._frame_seconds = 0.8 * self._frame_seconds + 0.2 * frames
+        totals = self._totals
+        totals[0] += train
+        totals[1] += frames
+        totals[2] += 1
+        now = time.monotonic()
+        if now - totals[3] >= 5.0:
+            log.debug("last %.0f s: training %.2f s, frames %.2f s, %d iterations",
+                      now - totals[3], *totals[:3])
+            self._totals = [0.0, 0.0, 0, now]
 
     def _busy(self) -> bool:
         return any(e.playing or e.train_remaining or (e.subscribers and e.urgent)
@@ -124,7 +148,8 @@ class Scheduler(Operations):
                   if any(runs[r].playing or runs[r].train_remaining for r in g.run_ids)]
         if not active:
             return
-        budget = max(0.001, min(self.settings.slice_seconds, self.frame_interval / len(active)))
+        budget = max(0.001, min(self.settings.slice_seconds, self.frame_interval / len(active)),
+                     self._frame_seconds / len(active))  # training gets at least what frames get
         for key in active:
             group = self.registry.groups[key]
             entries = [runs[r] for r in group.run_ids if not runs[r].diverged]
@@ -161,7 +186,7 @@ class Scheduler(Operations):
         runs = self.registry.runs
         for group in list(self.registry.groups.values()):
             due = [r for r in group.run_ids if runs[r].subscribers and runs[r].dirty
-                   and (runs[r].urgent or now - runs[r].last_frame >= self.frame_interval)]
+                   and (runs[r].urgent or now >= runs[r].next_frame)]
             if not due:
                 continue
             statuses = group.statuses(due)
@@ -177,7 +202,10 @@ class Scheduler(Operations):
                 run = dumps(self._run_view(entry))
                 rows = np.concatenate(entry.pending_rows, axis=1)
                 entry.pending_rows = []
-                entry.last_frame, entry.dirty, entry.urgent = now, False, False
+                # due times advance by the interval, so the average rate is the configured one
+                entry.next_frame = max(entry.next_frame + self.frame_interval,
+                                       now + 0.75 * self.frame_interval)
+                entry.dirty = entry.urgent = False
                 for slot in entry.subscribers:
                     self._deliver(slot.offer_frame, run, function, rows)
 
@@ -196,10 +224,11 @@ class Scheduler(Operations):
         if elapsed >= RATE_WINDOW:
             entry.steps_per_second = entry.window_steps / elapsed
             entry.window_steps, entry.window_start = 0, now
-        status = entry.status
-        return bridge.run_view(entry.id, entry.config, entry.engine.model, status, entry.playing,
-                               entry.steps_per_second,
-                               None if entry.diverged else entry.linear_regions, self.device)
+        if entry.static is None:
+            entry.static = bridge.run_static(entry.id, entry.config, entry.engine.model,
+                                             self.device)
+        return bridge.run_view(entry.static, entry.status, entry.playing, entry.steps_per_second,
+                               entry.linear_regions)
 
     def _lifecycle_phase(self) -> None:
         now = time.monotonic()

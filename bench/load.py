@@ -1,0 +1,154 @@
+"""Load benchmark: N websocket clients, each watching its own playing run, against a live server.
+
+Prints per-run steps/s, delivered frames/s, frame size, pause->paused-frame latency and server RSS
+for N = 1, 16, 64, 128, then a watched vs unwatched single-run comparison. Figures, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import time
+import urllib.request
+
+import orjson
+import psutil
+import websockets
+
+from tests.live_server import live_server
+
+log = logging.getLogger(__name__)
+DURATION = float(os.environ.get("BENCH_SECONDS", "8"))
+CLIENTS = tuple(int(n) for n in os.environ.get("BENCH_CLIENTS", "1,16,64,128").split(","))
+
+
+def rest(base: str, method: str, path: str, body: dict | None = None) -> dict | None:
+    data = None if body is None else orjson.dumps(body)
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = response.read()
+    return orjson.loads(text) if text else None
+
+
+class Watcher:
+    """One client: its own run, playing, counting what arrives."""
+
+    def __init__(self, base: str, ws_base: str) -> None:
+        self.base, self.ws_base = base, ws_base
+        self.run_id = rest(base, "POST", "/api/runs", {})["id"]
+        self.frames = self.bytes = 0
+        self.first_step = self.last_step = 0
+        self.paused_at: float | None = None
+        self.pause_sent: float | None = None
+        self.counting = False
+        self.warming = True
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        async with websockets.connect(f"{self.ws_base}/api/runs/{self.run_id}/stream",
+                                      max_size=2**24) as ws:
+            await ws.recv()  # snapshot
+            await ws.send('{"type": "play"}')
+            receiver = asyncio.create_task(self._receive(ws))
+            await stop.wait()
+            self.pause_sent = time.perf_counter()
+            await ws.send('{"type": "pause"}')
+            try:
+                await asyncio.wait_for(receiver, timeout=10)
+            except TimeoutError:
+                pass
+
+    async def _receive(self, ws) -> None:
+        async for text in ws:
+            message = orjson.loads(text)
+            if message["type"] != "frame":
+                continue
+            run = message["run"]
+            if self.pause_sent is not None and run["status"] == "paused":
+                self.paused_at = time.perf_counter()
+                return
+            if self.counting:
+                self.frames += 1
+                self.bytes += len(text)
+                self.last_step = run["step"]
+            elif self.warming:
+                self.first_step = self.last_step = run["step"]
+
+    def start_counting(self) -> None:
+        self.counting, self.warming, self.frames, self.bytes = True, False, 0, 0
+        self.first_step = self.last_step
+
+
+async def load_round(base: str, ws_base: str, clients: int, pid: int) -> dict:
+    watchers = [Watcher(base, ws_base) for _ in range(clients)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w.watch(stop)) for w in watchers]
+    await asyncio.sleep(1.5)  # warm up: every client connected and playing
+    for watcher in watchers:
+        watcher.start_counting()
+    started = time.perf_counter()
+    await asyncio.sleep(DURATION)
+    elapsed = time.perf_counter() - started
+    for watcher in watchers:
+        watcher.counting = False
+    rss = psutil.Process(pid).memory_info().rss / 2**20
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for watcher in watchers:
+        rest(base, "DELETE", f"/api/runs/{watcher.run_id}")
+    steps = [(w.last_step - w.first_step) / elapsed for w in watchers]
+    latencies = [w.paused_at - w.pause_sent for w in watchers if w.paused_at]
+    return {
+        "clients": clients,
+        "steps_s": statistics.median(steps), "steps_s_min": min(steps),
+        "frames_s": statistics.median(w.frames / elapsed for w in watchers),
+        "frames_s_min": min(w.frames / elapsed for w in watchers),
+        "frame_kb": sum(w.bytes for w in watchers) / max(1, sum(w.frames for w in watchers)) / 1e3,
+        "pause_ms": 1e3 * statistics.median(latencies) if latencies else float("nan"),
+        "pause_ms_max": 1e3 * max(latencies) if latencies else float("nan"),
+        "rss_mb": rss,
+    }
+
+
+async def watched_vs_unwatched(base: str, ws_base: str) -> tuple[float, float]:
+    """Steps/s of one run trained over REST (unwatched), then one watched over a websocket."""
+    run_id = rest(base, "POST", "/api/runs", {})["id"]
+    rest(base, "POST", f"/api/runs/{run_id}/play")
+    await asyncio.sleep(1.0)
+    first, started = rest(base, "GET", f"/api/runs/{run_id}")["step"], time.perf_counter()
+    await asyncio.sleep(DURATION)
+    unwatched = (rest(base, "GET", f"/api/runs/{run_id}")["step"] - first) / (
+        time.perf_counter() - started)
+    rest(base, "DELETE", f"/api/runs/{run_id}")
+    result = await load_round(base, ws_base, 1, os.getpid())
+    return unwatched, result["steps_s"]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    env = {"PLAYGROUND_MAX_RUNS": "512",
+           "PLAYGROUND_LOG_LEVEL": os.environ.get("PLAYGROUND_LOG_LEVEL", "warning")}
+    out = sys.stdout
+    with live_server(env=env) as server:
+        pid = server.process.pid
+        out.write(f"load: default config playing, {DURATION:.0f} s per round, "
+                  f"{os.cpu_count()} CPUs (client and server share them)\n")
+        out.write(f"{'clients':>7} {'steps/s':>9} {'min':>7} {'frames/s':>9} {'min':>6} "
+                  f"{'frame KB':>9} {'pause ms':>9} {'max':>6} {'RSS MB':>7}\n")
+        for clients in CLIENTS:
+            r = asyncio.run(load_round(server.url, server.ws_url, clients, pid))
+            out.write(f"{r['clients']:>7} {r['steps_s']:>9.0f} {r['steps_s_min']:>7.0f} "
+                      f"{r['frames_s']:>9.1f} {r['frames_s_min']:>6.1f} {r['frame_kb']:>9.2f} "
+                      f"{r['pause_ms']:>9.1f} {r['pause_ms_max']:>6.0f} {r['rss_mb']:>7.0f}\n")
+            out.flush()
+        unwatched, watched = asyncio.run(watched_vs_unwatched(server.url, server.ws_url))
+        cost = 100 * (1 - watched / unwatched)
+        out.write(f"single run: unwatched (REST play) {unwatched:.0f} steps/s, watched "
+                  f"{watched:.0f} steps/s, streaming costs {cost:.1f}%\n")
+
+
+if __name__ == "__main__":
+    main()
