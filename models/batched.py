@@ -6,6 +6,7 @@ Each run's parameters are one row of a flat (R, P) tensor, laid out like `MLP.pa
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -30,6 +31,15 @@ class Slot:
     stats: int | None  # offset of (running_mean, running_var) in the statistics row
 
 
+class Linear(NamedTuple):
+    """Views of one layer's parameters for R runs (made once; in-place updates show through)."""
+
+    w: Tensor  # (R, out, in)
+    b: Tensor  # (R, out)
+    wt: Tensor  # (R, in, out) = W^T
+    brow: Tensor  # (R, 1, out)
+
+
 class Layout:
     """Offsets of every tensor in the flat rows; `size` parameters, `stats_size` BN statistics."""
 
@@ -50,11 +60,15 @@ class Layout:
         self.size = offset
         self.stats_size = stats
 
-    def linear(self, flat: Tensor) -> list[tuple[Tensor, Tensor]]:
-        """Views (W (R, out, in), b (R, out)) into flat (R, P); in-place updates show through."""
+    def linear(self, flat: Tensor) -> list[Linear]:
+        """Views of each layer's W and b inside flat (R, P)."""
         runs = flat.shape[0]
-        return [(flat[:, s.weight:s.bias].view(runs, s.fan_out, s.fan_in),
-                 flat[:, s.bias:s.bias + s.fan_out]) for s in self.slots]
+        result = []
+        for s in self.slots:
+            weight = flat[:, s.weight:s.bias].view(runs, s.fan_out, s.fan_in)
+            bias = flat[:, s.bias:s.bias + s.fan_out]
+            result.append(Linear(weight, bias, weight.transpose(1, 2), bias.unsqueeze(1)))
+        return result
 
     def affine(self, flat: np.ndarray, stats: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """One run's float64 (W (out, in), b (out,)) per Linear, eval-mode batch norm folded in."""
@@ -118,6 +132,31 @@ def _correct(task: str, output: Tensor, target: Tensor) -> Tensor:
     return torch.zeros(output.shape[:-1], device=output.device)
 
 
+# The three products of a linear layer, each in whichever form is fastest for its shape: with one
+# input or one output a batched matmul degenerates to a broadcast multiply, and bmm(A^T, B) is
+# much faster when A is the narrower operand.
+
+def affine(h: Tensor, layer: Linear) -> Tensor:
+    """h W^T + b: (R, B, in) -> (R, B, out)."""
+    if layer.wt.shape[1] == 1:
+        return torch.addcmul(layer.brow, h, layer.wt)
+    return torch.baddbmm(layer.brow, h, layer.wt)
+
+
+def backward_input(delta: Tensor, w: Tensor) -> Tensor:
+    """dL/dh = delta W: (R, B, out), (R, out, in) -> (R, B, in)."""
+    if w.shape[1] == 1:
+        return delta * w
+    return torch.bmm(delta, w)
+
+
+def weight_gradient(delta: Tensor, h: Tensor) -> Tensor:
+    """dL/dW = delta^T h: (R, B, out), (R, B, in) -> (R, out, in)."""
+    if delta.shape[2] <= h.shape[2]:
+        return torch.bmm(delta.transpose(1, 2), h)
+    return torch.bmm(h.transpose(1, 2), delta).transpose(1, 2)
+
+
 class Network:
     """Batched forward and backward passes of one architecture."""
 
@@ -131,9 +170,9 @@ class Network:
         """Eval-mode outputs: x (R, N, in) -> (R, N, out). Batch norm uses running statistics."""
         h = x
         last = len(self.layout.slots) - 1
-        for index, (slot, (w, b)) in enumerate(zip(self.layout.slots, self.layout.linear(flat),
-                                                   strict=True)):
-            h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (R, N, in) -> (R, N, out)
+        for index, (slot, layer) in enumerate(zip(self.layout.slots, self.layout.linear(flat),
+                                                  strict=True)):
+            h = affine(h, layer)  # (R, N, in) -> (R, N, out)
             if index == last:
                 break
             if slot.gamma is not None:
@@ -150,7 +189,7 @@ class Network:
         beta = flat[:, slot.beta:slot.beta + width].unsqueeze(1)
         return (z - mean) * torch.rsqrt(var + BATCH_NORM_EPS) * gamma + beta
 
-    def gradient(self, linear: list[tuple[Tensor, Tensor]], problem: Problem, x: Tensor,
+    def gradient(self, linear: list[Linear], problem: Problem, x: Tensor,
                  target: Tensor, weight: Tensor) -> Tensor:
         """dL/dparameters (R, P) by hand-written backpropagation (no batch norm, no dropout).
 
@@ -160,21 +199,20 @@ class Network:
         act = self.activation
         inputs, pre = [x], []
         h = x
-        for w, b in linear[:-1]:
-            z = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (R, B, D)
+        for layer in linear[:-1]:
+            z = affine(h, layer)  # (R, B, D)
             h = act.fn(z)
             pre.append(z)
             inputs.append(h)
-        w, b = linear[-1]
-        out = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))  # (R, B, out)
+        out = affine(h, linear[-1])  # (R, B, out)
         delta = (problem.mean(out) - target) * weight  # dL/d(output): (R, B, out)
         grads: list[Tensor] = []
         runs = x.shape[0]
         for layer in range(len(linear) - 1, -1, -1):
             grads.append(delta.sum(1))  # dL/db (R, out)
-            grads.append(torch.bmm(delta.transpose(1, 2), inputs[layer]).view(runs, -1))  # dL/dW
+            grads.append(weight_gradient(delta, inputs[layer]).reshape(runs, -1))  # dL/dW
             if layer > 0:
-                back = torch.bmm(delta, linear[layer][0])  # dL/dh (R, B, in)
+                back = backward_input(delta, linear[layer].w)  # dL/dh (R, B, in)
                 delta = act.backward(back, pre[layer - 1], inputs[layer])
         grads.reverse()
         return torch.cat(grads, dim=1)
@@ -192,8 +230,8 @@ class Network:
             h = x
             linear = self.layout.linear(params)
             last = len(linear) - 1
-            for index, (slot, (w, b)) in enumerate(zip(self.layout.slots, linear, strict=True)):
-                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            for index, (slot, layer) in enumerate(zip(self.layout.slots, linear, strict=True)):
+                h = affine(h, layer)
                 if index == last:
                     break
                 if slot.gamma is not None:

@@ -18,7 +18,7 @@ from models.network import MLP, ModelConfig
 from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
 from models.records import History, RunConfig, RunStatus
 from models.schedule import steps_per_epoch
-from models.stepper import advance, evaluate
+from models.stepper import advance, evaluate, finite
 
 HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it the history is thinned by 2
 PENDING_LIMIT = 4096  # device-side history points per run before a step() call syncs them
@@ -154,14 +154,14 @@ class RunGroup:
         data = {k: v[index] for k, v in self._derived().items()}
         problem = Problem([self._tasks[r] for r in rows], self.device)
         self.write_history(dev, data, problem, rows, np.arange(len(rows)), steps)
-        self._dev["ok"][index] = dev["ok"]
+        self._dev["alive"][index] = dev["alive"]
 
     def write_history(self, dev: dict, data: dict, problem: Problem, rows: np.ndarray,
                       local: np.ndarray, steps: np.ndarray) -> None:
         """Evaluate the runs of `dev` and store the losses of rows[local] (device-side only)."""
         losses, _, _ = evaluate(self.network, problem, dev, data)  # (R, 2)
-        dev["ok"].logical_and_(torch.isfinite(losses[:, 0]))
-        losses = torch.where(dev["ok"][:, None], losses, math.nan)
+        dev["alive"].mul_(finite(losses[:, 0]))  # a non-finite loss: diverged
+        losses = torch.where(dev["alive"][:, None] > 0, losses, math.nan)
         targets = rows[local]
         columns = self._host["hist_count"][targets]
         column_index = torch.as_tensor(columns, device=self.device)
@@ -234,15 +234,16 @@ class RunGroup:
         if len(rows) == 0:
             return {}
         index = torch.as_tensor(rows, device=self.device)
-        dev = {k: self._dev[k][index] for k in ("params", "stats", "ok", "step")}
+        dev = {k: self._dev[k][index] for k in ("params", "stats", "alive", "step")}
         data = {k: v[index] for k, v in self._derived().items()}
         problem = Problem([self._tasks[r] for r in rows], self.device)
         losses, accuracy, _ = evaluate(self.network, problem, dev, data, accuracy=True)
         packed = torch.cat([losses, accuracy[:, None]], 1).double()
-        packed = torch.cat([packed, dev["step"][:, None].double(), dev["ok"][:, None].double()], 1)
+        packed = torch.cat([packed, dev["step"][:, None], dev["alive"][:, None].double()], 1)
         table = packed.cpu().numpy()
         result = {}
-        for row, (train, test, acc, step, ok) in zip(rows, table, strict=True):
+        for row, (train, test, acc, step, alive) in zip(rows, table, strict=True):
+            ok = alive > 0.5
             run_id = self._ids[row]
             self._host["diverged"][row] = not ok
             host = self._host
@@ -346,7 +347,7 @@ class RunGroup:
             optimizer_origin=int(host["opt_origin"][row]),
             schedule_step=int(host["sched_step"][row]),
             schedule_epoch=int(host["sched_epoch"][row]),
-            diverged=not bool(self._dev["ok"][row]), history=history)
+            diverged=not bool(self._dev["alive"][row] > 0.5), history=history)
 
     # ----- helpers ----------------------------------------------------------------------------
     def _row(self, run_id: str) -> int:

@@ -54,7 +54,9 @@ def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
     batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
     dev = {
         "params": params, "stats": stats, **opt,
-        "ok": torch.tensor(not diverged), "step": torch.tensor(step, dtype=torch.int64),
+        # alive: 1.0 while training, 0.0 once diverged (a float mask: no boolean kernels per step)
+        "alive": torch.tensor(0.0 if diverged else 1.0),
+        "step": torch.tensor(step, dtype=torch.float64),
         "seed": torch.tensor(int(training.seed), dtype=torch.int64),
         "x_train": dataset.x_train.float(),
         "t_train": targets_as_float(info.task, dataset.y_train, model.outputs),

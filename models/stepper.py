@@ -28,6 +28,11 @@ def evaluate(network: Network, problem: Problem, dev: dict, data: dict,
     return losses, correct, out
 
 
+def finite(values: torch.Tensor) -> torch.Tensor:
+    """1.0 where values are finite, else 0.0, as floats: x - x is 0 unless x is inf or NaN."""
+    return (values - values).eq_(0.0)
+
+
 def _tensor(values: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(values), dtype=torch.float32, device=device)
 
@@ -40,8 +45,8 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np
     runs = len(rows)
     linear = network.layout.linear(dev["params"])
     state = [dev[name] for name in STATE_NAMES[optimizer]]
-    ok, counter = dev["ok"], dev["step"]
-    ok_column = ok.view(runs, 1)
+    alive, counter = dev["alive"], dev["step"]
+    moving = alive.view(runs, 1)  # 1.0 for live runs, 0.0 for diverged ones
     learning_rate = _tensor(host["lr"], device).view(runs, 1)
     momentum = _tensor(host["momentum"], device).view(runs, 1)
     decay = _tensor(host["decay"], device).view(runs, 1) if host["decay"].any() else None
@@ -82,6 +87,7 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np
         if dropout > 0:
             step_tensors = torch.as_tensor(steps, device=device).unbind(0)
         recording = (steps + 1) % group.eval_every == 0  # (T, R) history after this step
+        record_any = recording.any(axis=1).tolist()
         for t in range(size):
             x, target, weight = ((x_full, t_full, w_full) if full_batch
                                  else (xs[t], ts[t], ws[t]))
@@ -96,18 +102,20 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np
                 grad, stats = network.autograd_gradient(
                     dev["params"], dev["stats"], problem, x, target, weight,
                     valid_full if full_batch else valids[t], keep)
-            ok.logical_and_(torch.isfinite(grad.sum(1)))  # a non-finite gradient: diverged
-            grad = torch.where(ok_column, grad, 0.0)
+            moving.mul_(finite(grad.sum(1, keepdim=True)))  # a non-finite gradient: diverged
+            # Float ops only (boolean kernels are slow on the CPU): a diverged run gets a zero
+            # gradient and a zero rate, so its weights stay exactly as they were.
+            grad = grad.nan_to_num_(0.0, 0.0, 0.0).mul_(moving)
             if not network.fast:
-                dev["stats"].copy_(torch.where(ok_column, stats, dev["stats"]))
+                dev["stats"].copy_(torch.where(moving > 0, stats, dev["stats"]))
             if optimizer == "adam":
-                update(optimizer, dev["params"], grad, state, rates[t] * ok_column, None,
+                update(optimizer, dev["params"], grad, state, rates[t] * moving, None,
                        decay, corrections[t])
             else:
-                update(optimizer, dev["params"], grad, state, learning_rate * ok_column,
+                update(optimizer, dev["params"], grad, state, learning_rate * moving,
                        momentum, decay, None)
-            counter.add_(ok)
-            if recording[t].any():
+            counter.add_(alive)
+            if record_any[t]:
                 local = np.flatnonzero(recording[t])
                 group.write_history(dev, data, problem, rows, local, steps[t, local] + 1)
         done += size

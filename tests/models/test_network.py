@@ -153,9 +153,9 @@ def test_autograd_path_with_batch_norm_matches_finite_differences():
         with torch.no_grad():
             h = x
             linear = network.layout.linear(params)
-            for index, (slot, (w, b)) in enumerate(zip(network.layout.slots, linear,
-                                                       strict=True)):
-                h = torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            for index, (slot, layer) in enumerate(zip(network.layout.slots, linear,
+                                                      strict=True)):
+                h = torch.baddbmm(layer.b.unsqueeze(1), h, layer.w.transpose(1, 2))
                 if index == len(linear) - 1:
                     break
                 h = torch.tanh(network._norm_train(params, out_stats, slot, h, valid))

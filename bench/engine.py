@@ -1,0 +1,116 @@
+"""Engine speed: steps/s of RunGroup against the loop a student writes, and aggregate run-steps/s
+for groups of many runs. Prints a table; asserts nothing (`python -m bench.engine`)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import torch
+from torch import nn
+
+from models.datasets import DatasetConfig, make_dataset
+from models.engine import RunConfig, RunGroup, TrainingConfig
+from models.network import ModelConfig
+
+SECONDS = 0.8  # wall time per measurement
+POINTS = 250  # 200 training points at the default train fraction of 0.8
+LEARNING_RATE = {"sgd": 0.05, "adam": 0.005}
+
+
+def naive_steps_per_second(hidden: list[int], optimizer: str, batch_size: int | None) -> float:
+    """The student's loop: nn.Sequential, zero_grad, backward, step; a fresh permutation per epoch."""
+    data = make_dataset(DatasetConfig(name="sine", n_points=POINTS))
+    x, y = data.x_train, data.y_train
+    widths = [1, *hidden, 1]
+    layers: list[nn.Module] = []
+    for fan_in, fan_out in zip(widths, widths[1:], strict=False):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    make = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
+    opt = make(model.parameters(), lr=LEARNING_RATE[optimizer])
+    loss_fn = nn.MSELoss()
+    batches = [None] if batch_size is None else []
+
+    def one_step() -> None:
+        nonlocal batches
+        if not batches:
+            batches = list(torch.randperm(len(x)).split(batch_size))
+        batch = batches.pop()
+        xb, yb = (x, y) if batch is None else (x[batch], y[batch])
+        if batch is None:
+            batches = [None]
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+
+    return _rate(one_step, 1)
+
+
+def engine_group(hidden: list[int], optimizer: str, batch_size: int | None,
+                 runs: int) -> RunGroup:
+    model = ModelConfig(hidden_units=hidden[0], depth=len(hidden))
+    group = RunGroup(model, optimizer, "cpu", eval_every=10)
+    for index in range(runs):
+        training = TrainingConfig(optimizer=optimizer, learning_rate=LEARNING_RATE[optimizer],
+                                  batch_size=batch_size, seed=index)
+        group.add(f"run{index}", RunConfig(DatasetConfig(name="sine", n_points=POINTS),
+                                           model, training))
+    return group
+
+
+def engine_steps_per_second(hidden: list[int], optimizer: str, batch_size: int | None,
+                            runs: int = 1) -> float:
+    """Group steps per second (multiply by `runs` for run-steps per second)."""
+    group = engine_group(hidden, optimizer, batch_size, runs)
+    chunk = 50
+    rate = _rate(lambda: group.step(chunk), chunk)
+    group.statuses()  # the one host transfer, outside the timed loop as in the server
+    group.drain_history()
+    return rate
+
+
+def _rate(function, steps_per_call: int) -> float:
+    function()  # warm-up
+    calls, start = 0, time.perf_counter()
+    while True:
+        function()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= SECONDS:
+            return calls * steps_per_call / elapsed
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    out = sys.stdout
+    out.write(f"torch {torch.__version__}, 1 thread, CPU; sine regression, 200 training points, "
+              f"MSE; {SECONDS:.1f} s per figure\n\n")
+    out.write(f"{'network':<16} {'optimizer':<9} {'batch':>5} {'naive steps/s':>14} "
+              f"{'engine steps/s':>15} {'ratio':>6}\n")
+    naive_rates = {}
+    for hidden, optimizer, batch in [([16], "sgd", None), ([16], "adam", None),
+                                     ([16], "sgd", 32), ([16], "adam", 32),
+                                     ([64, 64, 64], "sgd", None), ([64, 64, 64], "adam", None)]:
+        naive = naive_steps_per_second(hidden, optimizer, batch)
+        engine = engine_steps_per_second(hidden, optimizer, batch)
+        naive_rates[(tuple(hidden), optimizer, batch)] = naive
+        name = "-".join(str(w) for w in [1, *hidden, 1])
+        out.write(f"{name:<16} {optimizer:<9} {batch or 'full':>5} {naive:>14,.0f} "
+                  f"{engine:>15,.0f} {engine / naive:>6.2f}\n")
+        out.flush()
+    out.write(f"\n1-16-1 ReLU groups: aggregate run-steps/s (ratio = against one naive loop)\n"
+              f"{'optimizer':<9} {'batch':>5} {'runs':>5} {'group steps/s':>14} "
+              f"{'run-steps/s':>12} {'ratio':>7}\n")
+    for optimizer, batch in [("sgd", None), ("adam", 32)]:
+        naive = naive_rates[((16,), optimizer, batch)]
+        for runs in (1, 8, 64, 256):
+            rate = engine_steps_per_second([16], optimizer, batch, runs)
+            out.write(f"{optimizer:<9} {batch or 'full':>5} {runs:>5} {rate:>14,.0f} "
+                      f"{rate * runs:>12,.0f} {rate * runs / naive:>7.1f}\n")
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()
