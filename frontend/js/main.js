@@ -3,12 +3,14 @@
 import { ApiError, api } from "./api.js";
 import { Controls } from "./controls.js";
 import { CustomPoints } from "./custom.js";
+import { bindKeys } from "./keys.js";
 import { DEFAULT_LESSON, fillLessonSelect, findLesson, renderLesson } from "./lessons.js";
 import { Notices } from "./notices.js";
 import { RunSession } from "./session.js";
 import { ChangeTracker } from "./state/changes.js";
 import { FrameQueue } from "./state/frames.js";
 import { configPath, readHash, writeHash } from "./state/hash.js";
+import { caption } from "./texts.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
 import { LossView } from "./views/loss.js";
@@ -79,14 +81,14 @@ function drawSnapshot({ run, data, history, function: fn }) {
   const mode = data.inputs === 1 ? "1d" : data.inputs === 2 ? "2d" : "digits";
   document.body.dataset.mode = mode;
   document.body.dataset.task = data.task;
-  $("main-title").textContent = mode === "digits" ? "Test set: confusion matrix" : "The fitted function";
+  $("main-title").textContent = mode === "digits" ? "Test set: confusion matrix"
+    : data.task === "regression" ? "The fitted function" : "The network's prediction";
   $("main-caption").textContent = caption(mode, data.task);
   if (mode === "1d") fit1d.setData(data);
   if (mode === "2d") plane.setData(data);
   if (mode === "digits") digits.reset();
   loss.reset(history, run.loss);
   controls.clearErrors();
-  controls.setConfig(run.config);
   controls.setTrainingSize(data.train.x.length);
   custom.setDataset(page.datasets.get(run.config.dataset.name), run.config.dataset.points);
   const note = changes.onSnapshot();
@@ -106,6 +108,11 @@ function drawRun(run, fn) {
   page.run = run;
   session.remember(run);
   stats.update(run);
+  const configKey = JSON.stringify(run.config);
+  if (configKey !== page.configKey) { // a live change (or a rebuild): the form shows what applies
+    page.configKey = configKey;
+    controls.setConfig(run.config);
+  }
   if (fn?.kind === "1d") {
     fit1d.update(fn);
     units.update(fn, run.config.model.activation);
@@ -133,17 +140,6 @@ function showDiverged(run) {
   });
 }
 
-function caption(mode, task) {
-  if (mode === "digits") return "Rows: the true digit; columns: the network's prediction. The diagonal is right.";
-  if (mode === "2d") {
-    if (task === "binary") return "Colour: P(y = 1) = sig[f(x₁, x₂)]; black line: the decision boundary P = 0.5. Filled: training points, hollow: test points.";
-    if (task === "multiclass") return "Colour: the predicted class (softmax argmax). Filled: training points, hollow: test points.";
-    return "Colour: the network's output f(x₁, x₂). Points: the data, coloured by target.";
-  }
-  if (task === "binary") return "Black: P(y = 1 | x) = sig[f(x)]; dots: the 0/1 labels (filled: train, hollow: test). Pink circles: kinks of f.";
-  return "Black: the network's function f(x); dots: data (filled blue: train, hollow orange: test). Pink circles: its kinks.";
-}
-
 // ---------- to the server ----------
 
 function onControl(key, value) {
@@ -153,6 +149,7 @@ function onControl(key, value) {
 }
 
 function chooseDataset(name) {
+  if (page.lesson) openLesson(null); // a lesson is about its own data: another dataset is free play
   const info = page.datasets.get(name);
   const points = info?.custom ? custom.startingPoints(info, page.data) : null;
   send("dataset", name, { dataset: { name, points } });
@@ -214,14 +211,10 @@ $("lesson").addEventListener("change", (e) => {
   else writeHash(page.run?.config, null);
 });
 
-document.addEventListener("keydown", (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
-  const target = event.target;
-  const typing = target.matches("input:not([type=range]), select, textarea, button, summary");
-  if (typing) return;
-  if (event.code === "Space") { event.preventDefault(); togglePlay(); }
-  else if (event.key === "s") session.step(Number($("step-size").value));
-  else if (event.key === "r") session.reset();
+bindKeys({
+  togglePlay,
+  step: () => session.step(Number($("step-size").value)),
+  reset: () => session.reset(),
 });
 window.addEventListener("pagehide", () => session.close());
 

@@ -76,22 +76,19 @@ export class RunSession {
     this.onConnection(state, info);
     if (state !== "reconnecting" || info.retryInMs <= 0) return;
     if (info.closeCode === 4404) this.#recreate();
-    else this.#checkRun(id);
+    else this.#checkServer();
   }
 
-  // While reconnecting, ask whether the server is there and still knows the run.
-  async #checkRun(id) {
+  // While reconnecting, ask whether the server answers at all (a 4404 close already said that it
+  // answers but forgot the run). /api/health never 404s, so the console stays clean.
+  async #checkServer() {
     if (this.checking) return;
     this.checking = true;
     try {
-      await api.getRun(id);
+      await api.health();
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      if (error.status === 0) {
-        this.onConnection("unreachable", {});
-      } else if (error.status === 404 && id === this.runId) {
-        await this.#recreate();
-      }
+      this.onConnection("unreachable", {});
     } finally {
       this.checking = false;
     }

@@ -35,7 +35,9 @@ export class LossView {
 
   setLogScale(on) {
     this.logScale = on;
-    plotly().relayout(this.element, { "yaxis.type": on ? "log" : "linear", "yaxis.autorange": true });
+    plotly().relayout(this.element, {
+      "yaxis.type": on ? "log" : "linear", "yaxis.autorange": true, "yaxis.dtick": on ? "D2" : null,
+    });
   }
 
   /** The train losses drawn so far (tests and the stats view read them). */
@@ -69,6 +71,7 @@ export class LossView {
       margin: { l: 60, r: 12, t: 28, b: 50 },
       xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
       yaxis: axis({ title: { text: this.lossName, standoff: 6 }, type: this.logScale ? "log" : "linear",
+        dtick: this.logScale ? "D2" : undefined,
         exponentformat: "e" }),
     });
   }
