@@ -19,7 +19,7 @@ LEARNING_RATE = {"sgd": 0.05, "adam": 0.005}
 
 
 def naive_steps_per_second(hidden: list[int], optimizer: str, batch_size: int | None) -> float:
-    """The student's loop: nn.Sequential, zero_grad, backward, step; a fresh permutation per epoch."""
+    """The student's loop: nn.Sequential, zero_grad, backward, step; reshuffled every epoch."""
     data = make_dataset(DatasetConfig(name="sine", n_points=POINTS))
     x, y = data.x_train, data.y_train
     widths = [1, *hidden, 1]

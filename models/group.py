@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from models import history as buffers
 from models import rows as rowstore
 from models.batched import Network, Problem
 from models.checkpoint import RunState
@@ -19,9 +20,6 @@ from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
 from models.records import History, RunConfig, RunStatus
 from models.schedule import steps_per_epoch
 from models.stepper import advance, evaluate, finite
-
-HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it the history is thinned by 2
-PENDING_LIMIT = 4096  # device-side history points per run before a step() call syncs them
 
 
 class RunGroup:
@@ -41,8 +39,7 @@ class RunGroup:
         self._ids: list[str] = []
         self._configs: dict[str, RunConfig] = {}
         self._datasets: dict[str, Dataset] = {}
-        self._archive: dict[str, History] = {}
-        self._cursor: dict[str, int] = {}
+        self._archive = buffers.Archive()
         self._dev: dict[str, torch.Tensor] = {}
         self._host: dict[str, np.ndarray] = {}
         self._cache: dict | None = None
@@ -62,13 +59,12 @@ class RunGroup:
     def add(self, run_id: str, config: RunConfig) -> None:
         """Build the run's data and weights from its seeds and start it at step 0."""
         self._insert(run_id, config, None)
-        self._record([len(self._ids) - 1], np.array([0]))
+        self._record(len(self._ids) - 1)
 
     def import_run(self, run_id: str, state: RunState) -> None:
         """Continue a run exported from a group (or loaded from a checkpoint) right where it was."""
         self._insert(run_id, state.config, state)
-        self._archive[run_id] = state.history
-        self._cursor[run_id] = len(state.history)
+        self._archive.start(run_id, state.history, seen=True)
 
     def _insert(self, run_id: str, config: RunConfig, state: RunState | None) -> None:
         if not isinstance(run_id, str) or not run_id:
@@ -84,13 +80,12 @@ class RunGroup:
                              f"and {self.model.outputs}")
         dev, host = rowstore.new_row(config, dataset, self.network.layout, self.optimizer,
                                      self.device, state)
-        capacity = self._dev["hist"].shape[1] if self._dev else 64
-        dev["hist"] = torch.zeros(1, capacity, 2, device=self.device)
-        host["hist_steps"] = np.zeros((1, capacity), np.int64)
+        capacity = self._dev["hist"].shape[1] if self._dev else buffers.INITIAL_CAPACITY
+        dev.update(buffers.new_buffers(1, capacity, self.device))
         rowstore.append(self._dev, self._host, dev, host)
         self._ids.append(run_id)
         self._configs[run_id], self._datasets[run_id] = config, dataset
-        self._archive[run_id], self._cursor[run_id] = History.empty(), 0
+        self._archive.start(run_id)
         self._tasks = [self._datasets[i].info.task for i in self._ids]
         self._cache = None
 
@@ -108,8 +103,9 @@ class RunGroup:
         keep = np.array([i for i in range(len(self._ids)) if i != row], dtype=np.int64)
         rowstore.keep_rows(self._dev, self._host, keep)
         self._ids.pop(row)
-        for table in (self._configs, self._datasets, self._archive, self._cursor):
+        for table in (self._configs, self._datasets):
             del table[run_id]
+        self._archive.forget(run_id)
         if not self._ids:
             self._dev, self._host = {}, {}
         self._tasks = [self._datasets[i].info.task for i in self._ids]
@@ -132,61 +128,52 @@ class RunGroup:
         rows = rows[~self._host["diverged"][rows]] if len(rows) else rows
         if n == 0 or len(rows) == 0:
             return
-        self._make_history_room(rows, int(n))
+        n = int(n)
+        self._make_history_room(rows, n)
         whole = len(rows) == len(self._ids)
-        index = None if whole else torch.as_tensor(rows, device=self.device)
-        dev = self._dev if whole else {k: v[index] for k, v in self._dev.items() if k != "hist"}
+        index = torch.as_tensor(rows, device=self.device)
+        dev = self._dev if whole else {k: v[index] for k, v in self._dev.items()
+                                       if not k.startswith("hist")}
         data = self._derived() if whole else {k: v[index] for k, v in self._derived().items()}
-        host = {k: v[rows] for k, v in self._host.items() if k != "hist_steps"}
+        host = {k: v[rows] for k, v in self._host.items()}
         problem = Problem([self._tasks[r] for r in rows], self.device)
-        advance(self, dev, data, host, problem, rows, int(n))
+        advance(self, dev, data, host, problem, index, n)
         if not whole:
             for key, value in dev.items():
                 if key not in rowstore.DATA_KEYS and key != "seed":
                     self._dev[key][index] = value
+        steps = self._host["steps"][rows]
+        self._host["hist_count"][rows] += (steps + n) // self.eval_every - steps // self.eval_every
         self._host["steps"][rows] += n
 
-    def _record(self, rows: list[int] | np.ndarray, steps: np.ndarray) -> None:
-        """Record the full train/test loss of these runs now (outside the step loop)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        index = torch.as_tensor(rows, device=self.device)
-        dev = {k: v[index] for k, v in self._dev.items() if k != "hist"}
+    def _record(self, row: int) -> None:
+        """Record one run's step-0 losses (after add or reset)."""
+        index = torch.tensor([row], device=self.device)
+        dev = {k: v[index] for k, v in self._dev.items() if not k.startswith("hist")}
         data = {k: v[index] for k, v in self._derived().items()}
-        problem = Problem([self._tasks[r] for r in rows], self.device)
-        self.write_history(dev, data, problem, rows, np.arange(len(rows)), steps)
+        problem = Problem([self._tasks[row]], self.device)
+        self.write_history(dev, data, problem, index, dev["step"].long(), dev["alive"])
         self._dev["alive"][index] = dev["alive"]
+        self._host["hist_count"][row] += 1
 
-    def write_history(self, dev: dict, data: dict, problem: Problem, rows: np.ndarray,
-                      local: np.ndarray, steps: np.ndarray) -> None:
-        """Evaluate the runs of `dev` and store the losses of rows[local] (device-side only)."""
+    def write_history(self, dev: dict, data: dict, problem: Problem, index: torch.Tensor,
+                      steps: torch.Tensor, mask: torch.Tensor) -> None:
+        """Evaluate the runs of `dev` (group rows `index`) and record where mask is 1.
+
+        Device-side only: no value is read back to the host.
+        """
         losses, _, _ = evaluate(self.network, problem, dev, data)  # (R, 2)
         dev["alive"].mul_(finite(losses[:, 0]))  # a non-finite loss: diverged
-        losses = torch.where(dev["alive"][:, None] > 0, losses, math.nan)
-        targets = rows[local]
-        columns = self._host["hist_count"][targets]
-        column_index = torch.as_tensor(columns, device=self.device)
-        if len(local) == len(rows):
-            self._dev["hist"][torch.as_tensor(targets, device=self.device), column_index] = losses
-        else:
-            chosen = losses[torch.as_tensor(local, device=self.device)]
-            self._dev["hist"][torch.as_tensor(targets, device=self.device), column_index] = chosen
-        self._host["hist_steps"][targets, columns] = steps
-        self._host["hist_count"][targets] += 1
+        buffers.record(self._dev, index, losses, steps, mask * dev["alive"])
 
     def _make_history_room(self, rows: np.ndarray, n: int) -> None:
-        needed = int(self._host["hist_count"][rows].max()) + n // self.eval_every + 2
-        capacity = self._dev["hist"].shape[1]
-        if needed <= capacity:
-            return
-        if needed > PENDING_LIMIT:
+        steps, every = self._host["steps"][rows], self.eval_every
+        records = (steps + n) // every - steps // every  # points each run will add
+        needed = int((self._host["hist_count"][rows] + records).max()) + 2
+        if needed > buffers.PENDING_LIMIT:
             self._sync_history(np.arange(len(self._ids)))
-            needed = n // self.eval_every + 2
-        if needed > capacity:
-            grow = max(needed, 2 * capacity) - capacity
-            runs = len(self._ids)
-            self._dev["hist"] = torch.cat(
-                [self._dev["hist"], torch.zeros(runs, grow, 2, device=self.device)], 1)
-            self._host["hist_steps"] = np.pad(self._host["hist_steps"], ((0, 0), (0, grow)))
+            needed = int(records.max()) + 2
+        buffers.make_room(self._dev, self._host, needed)
 
     def set_training(self, run_id: str, training: TrainingConfig) -> None:
         """Change learning rate, momentum, weight decay or batch size live (no reset)."""
@@ -224,8 +211,9 @@ class RunGroup:
                 self._dev[key][row] = value[0]
         for key, value in host.items():
             self._host[key][row] = value[0]
-        self._archive[run_id], self._cursor[run_id] = History.empty(), 0
-        self._record([row], np.array([0]))
+        self._dev["hist_pos"][row] = 0
+        self._archive.start(run_id)
+        self._record(row)
 
     # ----- reading ----------------------------------------------------------------------------
     def statuses(self, run_ids: list[str] | None = None) -> dict[str, RunStatus]:
@@ -258,8 +246,7 @@ class RunGroup:
         return result
 
     def _last_finite(self, run_id: str) -> tuple[float | None, float | None]:
-        self._sync_history(np.array([self._row(run_id)]))
-        archive = self._archive[run_id]
+        archive = self.history(run_id)
         if len(archive) == 0:
             return None, None
         return float(archive.train_loss[-1]), float(archive.test_loss[-1])
@@ -268,39 +255,18 @@ class RunGroup:
         """History points recorded since the previous drain, per run."""
         rows = self._rows(run_ids)
         self._sync_history(rows)
-        result = {}
-        for row in rows:
-            run_id = self._ids[row]
-            result[run_id] = self._archive[run_id].slice(self._cursor[run_id])
-            self._cursor[run_id] = len(self._archive[run_id])
-        return result
+        return {self._ids[row]: self._archive.drain(self._ids[row]) for row in rows}
 
     def history(self, run_id: str) -> History:
         """The run's whole loss history (thinned when very long)."""
         self._sync_history(np.array([self._row(run_id)]))
-        return self._archive[run_id]
+        return self._archive.points[run_id]
 
     def _sync_history(self, rows: np.ndarray) -> None:
-        if len(rows) == 0:
+        if len(rows) == 0 or not self._host["hist_count"][rows].any():
             return
-        counts = self._host["hist_count"][rows]
-        width = int(counts.max())
-        if width == 0:
-            return
-        index = torch.as_tensor(rows, device=self.device)
-        losses = self._dev["hist"][index, :width].double().cpu().numpy()  # (R, width, 2)
-        for position, row in enumerate(rows):
-            count = int(counts[position])
-            train, test = losses[position, :count, 0], losses[position, :count, 1]
-            finite = np.isfinite(train) & np.isfinite(test)
-            steps = self._host["hist_steps"][row, :count]
-            run_id = self._ids[row]
-            archive = self._archive[run_id].concat(
-                History(steps[finite].copy(), train[finite], test[finite]))
-            if len(archive) > HISTORY_LIMIT:
-                archive = archive.slice(0, None, 2)
-                self._cursor[run_id] = (self._cursor[run_id] + 1) // 2
-            self._archive[run_id] = archive
+        for row, new in zip(rows, buffers.collect(self._dev, rows), strict=True):
+            self._archive.extend(self._ids[row], new)
         self._host["hist_count"][rows] = 0
 
     def layers(self, run_ids: list[str] | None = None) -> dict[str, list]:

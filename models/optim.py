@@ -58,14 +58,14 @@ def _check_float(name: str, value: object, low: float, high: float, open_low: bo
         raise ValueError(f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
 
 
-def adam_schedule(steps: np.ndarray, learning_rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Adam's bias corrections for update number t = steps (1-based).
+def adam_schedule(steps: Tensor, learning_rate: Tensor) -> tuple[Tensor, Tensor]:
+    """Adam's bias corrections for update number t = steps (1-based), in float64.
 
     Returns (lr / (1 - b1^t), sqrt(1 - b2^t)).
     """
     beta1, beta2 = ADAM_BETAS
-    t = steps.astype(np.float64)
-    return learning_rate / (1.0 - beta1 ** t), np.sqrt(1.0 - beta2 ** t)
+    t = steps.to(torch.float64)
+    return learning_rate / (1.0 - torch.pow(beta1, t)), torch.sqrt(1.0 - torch.pow(beta2, t))
 
 
 def update(optimizer: str, params: Tensor, grad: Tensor, state: list[Tensor], rate: Tensor,

@@ -92,17 +92,12 @@ def append(dev: dict, host: dict, row_dev: dict, row_host: dict) -> None:
         host.update(row_host)
         return
     for key, value in row_dev.items():
-        if key in DATA_KEYS or key == "hist":
+        if key in DATA_KEYS:
             length = max(dev[key].shape[1], value.shape[1])
             dev[key], value = _pad(dev[key], length), _pad(value, length)
         dev[key] = torch.cat([dev[key], value])
     for key, value in row_host.items():
-        if key == "hist_steps":
-            length = max(host[key].shape[1], value.shape[1])
-            grow = [np.pad(a, ((0, 0), (0, length - a.shape[1]))) for a in (host[key], value)]
-            host[key] = np.concatenate(grow)
-        else:
-            host[key] = np.concatenate([host[key], value])
+        host[key] = np.concatenate([host[key], value])
 
 
 def keep_rows(dev: dict, host: dict, keep: np.ndarray) -> None:

@@ -4,7 +4,6 @@ Every random choice is a hash of (seed, epoch or step, position), so a run's bat
 on which group it trains in, and resuming needs only its counters. No generator state to carry.
 """
 
-import numpy as np
 import torch
 
 Tensor = torch.Tensor
@@ -52,32 +51,31 @@ def epoch_batches(seed: int, n_train: int, batch_size: int | None, epoch: int) -
     return list(epoch_order(seed, n_train, batch_size, epoch).split(batch))
 
 
-def block_indices(seeds: Tensor, n_train: np.ndarray, batch: np.ndarray, epochs: np.ndarray,
-                  positions: np.ndarray, width: int, device: torch.device) -> tuple[Tensor, Tensor]:
+def block_indices(seeds: Tensor, n_train: Tensor, batch: Tensor, epochs: Tensor,
+                  positions: Tensor, distinct: int, size: int,
+                  width: int) -> tuple[Tensor, Tensor]:
     """The batches of T steps for R runs at once, equal to `epoch_batches` run by run.
 
-    seeds (R,) int64 on device; n_train, batch (R,) points and batch size per run; epochs and
-    positions (T, R) the epoch and the batch number inside it at each step; width >= max(batch).
-    Returns index (T, R, width) into each run's padded training set and valid (T, R, width).
+    seeds, n_train, batch (R,) int64: seed, training points and batch size per run; epochs and
+    positions (T, R): the epoch and the batch number inside it at each step (epochs never
+    decrease along T and span `distinct` values per run at most); size: the padded number of
+    training points; width >= max(batch). All on one device; nothing is read back.
+    Returns rows (T, R, width) into each run's padded training set and valid (T, R, width).
     """
-    first = epochs.min(axis=0)  # (R,)
-    k = int((epochs - first).max()) + 1  # distinct epochs any run touches in this block
-    size = int(n_train.max())
-    n_dev = torch.as_tensor(n_train, device=device)
-    full = torch.as_tensor(batch >= n_train, device=device)  # (R,) full batch: identity order
+    device = seeds.device
+    first = epochs[0]  # (R,)
     index = torch.arange(size, device=device)  # (N,)
-    epoch_k = torch.as_tensor(first[None, :] + np.arange(k)[:, None], device=device)  # (K, R)
+    epoch_k = first[None, :] + torch.arange(distinct, device=device)[:, None]  # (K, R)
     keys = hash3(seed_key(seeds)[None, :, None], epoch_k[:, :, None], index)  # (K, R, N)
-    keys = torch.where(full[None, :, None], index, keys)
-    keys = torch.where(index < n_dev[:, None], keys, _PAD_KEY)
+    full = (batch >= n_train)[None, :, None]  # full batch: the identity order
+    keys = torch.where(full, index, keys)
+    keys = torch.where(index < n_train[:, None], keys, _PAD_KEY)
     order = torch.argsort(keys, dim=-1, stable=True)  # (K, R, N)
     column = torch.arange(width, device=device)  # (W,)
-    start = torch.as_tensor(positions * batch[None, :], device=device)[:, :, None]  # (T, R, 1)
-    rows = start + column  # (T, R, W)
-    batch_dev = torch.as_tensor(batch, device=device)[None, :, None]
-    valid = (column < batch_dev) & (rows < n_dev[None, :, None])
+    rows = (positions * batch)[:, :, None] + column  # (T, R, W)
+    valid = (column < batch[None, :, None]) & (rows < n_train[None, :, None])
     rows = rows.clamp(max=size - 1)
-    which = torch.as_tensor(epochs - first[None, :], device=device)[:, :, None]  # (T, R, 1)
+    which = (epochs - first)[:, :, None]  # (T, R, 1)
     run = torch.arange(len(n_train), device=device)[None, :, None]
     return order[which, run, rows], valid
 

@@ -33,25 +33,37 @@ def finite(values: torch.Tensor) -> torch.Tensor:
     return (values - values).eq_(0.0)
 
 
-def _tensor(values: np.ndarray, device: torch.device) -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(values), dtype=torch.float32, device=device)
+def _plan(host: dict, device: torch.device) -> dict[str, torch.Tensor]:
+    """The per-run counters the loop needs, sent to the device in one transfer per step() call."""
+    names = ("steps", "sched_step", "sched_epoch", "per_epoch", "batch", "n_train", "opt_origin")
+    table = torch.as_tensor(np.stack([host[name].astype(np.int64) for name in names]),
+                            device=device)
+    plan = dict(zip(names, table.unbind(0), strict=True))
+    rates = np.stack([host[name].astype(np.float64) for name in ("lr", "momentum", "decay",
+                                                                 "scale")])
+    rates = torch.as_tensor(rates, device=device)
+    plan["lr64"] = rates[0]
+    plan["lr"], plan["momentum"], plan["decay"], plan["scale"] = rates.float()[:, :, None]
+    return plan
 
 
 @torch.no_grad()
-def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np.ndarray,
+def advance(group, dev: dict, data: dict, host: dict, problem: Problem, index: torch.Tensor,
             n: int) -> None:
-    """Run n steps for the runs of `dev` (rows of the group `rows`), updating dev in place."""
+    """Run n steps for the runs of `dev` (group rows `index`), updating dev in place.
+
+    Host values are only read before the loop; inside it nothing is copied to or from the host.
+    """
     network, device, optimizer = group.network, group.device, group.optimizer
-    runs = len(rows)
+    runs = len(index)
+    plan = _plan(host, device)
     linear = network.layout.linear(dev["params"])
     state = [dev[name] for name in STATE_NAMES[optimizer]]
     alive, counter = dev["alive"], dev["step"]
     moving = alive.view(runs, 1)  # 1.0 for live runs, 0.0 for diverged ones
-    learning_rate = _tensor(host["lr"], device).view(runs, 1)
-    momentum = _tensor(host["momentum"], device).view(runs, 1)
-    decay = _tensor(host["decay"], device).view(runs, 1) if host["decay"].any() else None
+    decay = plan["decay"] if host["decay"].any() else None
     # The hand-written backward starts from dL/df = (mean - target) * scale; autograd needs none.
-    scale = _tensor(host["scale"] if network.fast else np.ones(runs), device).view(runs, 1)
+    scale = plan["scale"] if network.fast else torch.ones_like(plan["scale"])
     dropout = group.model.dropout
     keys = seed_key(dev["seed"]) if dropout > 0 else None
     full_batch = bool((host["batch"] >= host["n_train"]).all())
@@ -60,34 +72,37 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np
         w_full = (data["w_train"] * scale).unsqueeze(-1)  # (R, N, 1)
         valid_full = (data["w_train"] > 0).float().unsqueeze(-1)
     width = int(host["batch"].max())
+    size_n = dev["x_train"].shape[1]
     per_step = runs * width * (dev["x_train"].shape[2] + dev["t_train"].shape[2] + 2)
     block = max(1, min(BLOCK_STEPS, BLOCK_ELEMENTS // per_step))
     run_index = torch.arange(runs, device=device)[None, :, None]
+    every = group.eval_every
     done = 0
     while done < n:
         size = min(block, n - done)
-        steps = host["steps"][None, :] + done + np.arange(size)[:, None]  # (T, R) before update
+        offsets = torch.arange(done, done + size, device=device)[:, None]
+        steps = plan["steps"][None, :] + offsets  # (T, R) the step count before each update
+        host_steps = host["steps"][None, :] + done + np.arange(size)[:, None]
         if not full_batch:
-            into = steps - host["sched_step"][None, :]
-            epochs = host["sched_epoch"][None, :] + into // host["per_epoch"][None, :]
-            positions = into % host["per_epoch"][None, :]
-            index, valid = block_indices(dev["seed"], host["n_train"], host["batch"], epochs,
-                                         positions, width, device)  # (T, R, W)
-            xs = dev["x_train"][run_index, index].unbind(0)  # T x (R, W, in)
-            ts = dev["t_train"][run_index, index].unbind(0)
+            into = steps - plan["sched_step"]
+            epochs = plan["sched_epoch"] + into // plan["per_epoch"]
+            positions = into % plan["per_epoch"]
+            host_epochs = (host_steps - host["sched_step"]) // host["per_epoch"]
+            distinct = int((host_epochs[-1] - host_epochs[0]).max()) + 1
+            rows, valid = block_indices(dev["seed"], plan["n_train"], plan["batch"], epochs,
+                                        positions, distinct, size_n, width)  # (T, R, W)
+            xs = dev["x_train"][run_index, rows].unbind(0)  # T x (R, W, in)
+            ts = dev["t_train"][run_index, rows].unbind(0)
             valid = valid.float()
             weights = valid / valid.sum(-1, keepdim=True) * scale  # each batch's mean
             ws = weights.unsqueeze(-1).unbind(0)
             valids = valid.unsqueeze(-1).unbind(0)
         if optimizer == "adam":
-            rate, correction = adam_schedule(steps + 1 - host["opt_origin"][None, :],
-                                             host["lr"][None, :])
-            rates = _tensor(rate, device).unsqueeze(-1).unbind(0)  # T x (R, 1)
-            corrections = _tensor(correction, device).unsqueeze(-1).unbind(0)
-        if dropout > 0:
-            step_tensors = torch.as_tensor(steps, device=device).unbind(0)
-        recording = (steps + 1) % group.eval_every == 0  # (T, R) history after this step
-        record_any = recording.any(axis=1).tolist()
+            rate, correction = adam_schedule(steps + 1 - plan["opt_origin"], plan["lr64"])
+            rates = rate.float().unsqueeze(-1).unbind(0)  # T x (R, 1)
+            corrections = correction.float().unsqueeze(-1).unbind(0)
+        step_tensors = steps.unbind(0)
+        records = ((host_steps + 1) % every == 0).any(axis=1).tolist()
         for t in range(size):
             x, target, weight = ((x_full, t_full, w_full) if full_batch
                                  else (xs[t], ts[t], ws[t]))
@@ -112,10 +127,11 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, rows: np
                 update(optimizer, dev["params"], grad, state, rates[t] * moving, None,
                        decay, corrections[t])
             else:
-                update(optimizer, dev["params"], grad, state, learning_rate * moving,
-                       momentum, decay, None)
+                update(optimizer, dev["params"], grad, state, plan["lr"] * moving,
+                       plan["momentum"], decay, None)
             counter.add_(alive)
-            if record_any[t]:
-                local = np.flatnonzero(recording[t])
-                group.write_history(dev, data, problem, rows, local, steps[t, local] + 1)
+            if records[t]:
+                after = step_tensors[t] + 1
+                group.write_history(dev, data, problem, index, after,
+                                    (after % every == 0).float())
         done += size

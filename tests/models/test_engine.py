@@ -258,3 +258,18 @@ def test_bad_input_raises_value_error():
         TrainingConfig(batch_size=0)
     with pytest.raises(KeyError):
         group.step(1, run_ids=["missing"])
+
+
+def test_history_of_runs_out_of_phase_and_buffer_growth(monkeypatch):
+    import models.history
+    monkeypatch.setattr(models.history, "PENDING_LIMIT", 100)
+    group = group_for(run_config(seed=1), run_config(seed=2), eval_every=5)
+    group.step(3, run_ids=["run0"])
+    group.step(10)
+    assert list(group.history("run0").step) == [0, 5, 10]
+    assert list(group.history("run1").step) == [0, 5, 10]
+    group.step(700)  # more than the initial buffer and than the pending limit
+    for run_id, steps in (("run0", 713), ("run1", 710)):
+        history = group.history(run_id)
+        assert list(history.step) == list(range(0, steps + 1, 5))
+        assert np.isfinite(history.train_loss).all()
