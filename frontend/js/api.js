@@ -51,6 +51,8 @@ export const api = {
   getRun: (id) => request("GET", runPath(id)),
   patchRun: (id, partial) => request("PATCH", runPath(id), partial),
   deleteRun: (id) => request("DELETE", runPath(id)),
+  /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
+  deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   runFunction: (id) => request("GET", `${runPath(id)}/function`),
   runData: (id) => request("GET", `${runPath(id)}/data`),
 };

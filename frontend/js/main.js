@@ -165,13 +165,16 @@ function send(key, value, partial) {
 
 function start(config) {
   notices.hide("deleted");
-  return session.replace(config).catch((error) => startFailed(error, config));
+  return session.replace(config)
+    .then(() => ["limit", "unreachable"].forEach((key) => notices.hide(key)))
+    .catch((error) => startFailed(error, config));
 }
 
 function startFailed(error, config) {
   if (!(error instanceof ApiError)) throw error;
   if (error.status === 422) {
     notices.show("invalid-link", `These settings were refused: ${error.message}. Showing the default lesson instead.`, { kind: "warn" });
+    openLesson(DEFAULT_LESSON);
     return session.replace(findLesson(DEFAULT_LESSON).config);
   }
   const kind = error.status === 0 ? "unreachable" : "limit";

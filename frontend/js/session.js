@@ -51,10 +51,10 @@ export class RunSession {
     this.socket?.retryNow();
   }
 
-  /** Stop streaming and delete the run (page unload). */
+  /** Stop streaming and free the run on the server (the page is closing; its hash keeps the config). */
   close() {
     this.socket?.close();
-    if (this.runId) navigator.sendBeacon?.(`/api/runs/${this.runId}/pause`);
+    if (this.runId) api.deleteRunOnExit(this.runId);
   }
 
   #send(message) {

@@ -1,5 +1,8 @@
-"""The page survives a server restart: it says it is reconnecting, retries by itself, and starts a
-fresh run with the same settings once the server (which forgot every run) is back on its port.
+"""States that need words: a server restart (reconnecting, then a fresh run with the same settings)
+and a full server (its own message, and a retry that works once a run is freed).
+
+Network errors in the console are expected here (the server is down or refuses on purpose), so
+these tests watch for uncaught exceptions only.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import sys
 import pytest
 
 from tests.e2e.conftest import VIEWPORT
-from tests.e2e.pagetools import open_playground, run, run_id
-from tests.live_server import ROOT, free_port, stop, wait_healthy
+from tests.e2e.pagetools import api, open_playground, run, run_id
+from tests.live_server import ROOT, free_port, live_server, stop, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -60,3 +63,47 @@ def test_the_page_reconnects_after_a_server_restart(browser, screenshots):
     finally:
         context.close()
         stop(server)
+
+
+def test_a_full_server_shows_its_message_and_a_retry_works(browser):
+    with live_server(env={"PLAYGROUND_MAX_RUNS": "1"}) as server:
+        context = browser.new_context(viewport=VIEWPORT)
+        crashes: list[str] = []
+        first, second = context.new_page(), context.new_page()
+        for tab in (first, second):
+            tab.on("pageerror", lambda error: crashes.append(str(error)))
+        try:
+            open_playground(first, server.url)
+            second.goto(server.url)
+            second.wait_for_selector('#banner[data-key="limit"]', timeout=20_000)
+            refused = api(server.url).post("/api/runs", json={})
+            assert refused.status_code == 429
+            assert refused.json()["detail"] in second.locator("#banner").inner_text()
+
+            first.close()  # a closed tab frees its run
+            second.wait_for_timeout(300)
+            second.locator("#banner button", has_text="Try again").click()
+            second.wait_for_function("window.playground.snapshots >= 1", timeout=20_000)
+            assert second.locator("#banner").is_hidden()
+            assert api(server.url).get("/api/health").json()["runs"] == 1
+            assert not crashes, crashes
+        finally:
+            context.close()
+
+
+def test_a_link_with_a_refused_setting_says_why_and_falls_back(browser, server):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    try:
+        page.goto(f"{server.url}/#dataset=sine&hidden_units=100000")
+        page.wait_for_selector('#banner[data-key="invalid-link"]', timeout=20_000)
+        refused = api(server.url).post("/api/runs", json={"model": {"hidden_units": 100_000}})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["msg"] in page.locator("#banner").inner_text()
+        page.wait_for_function("window.playground.snapshots >= 1", timeout=20_000)
+        assert run(page)["config"]["model"]["hidden_units"] == 3  # the default lesson
+        assert not crashes, crashes
+    finally:
+        context.close()
