@@ -4,6 +4,7 @@ is reported as diverged without disturbing the other runs of its group."""
 import math
 
 import pytest
+import torch
 
 from models.datasets import DATASETS, DatasetConfig
 from models.engine import RunConfig, RunGroup, TrainingConfig
@@ -79,3 +80,18 @@ def test_huge_learning_rate_diverges_alone():
     assert (group.export_run("wild").parameters == frozen.parameters).all()
     group.reset("wild")
     assert not group.statuses()["wild"].diverged
+
+
+def test_trainer_is_the_group_of_one():
+    from models.engine import Trainer, default_device
+
+    trainer = Trainer(config_for("sine", optimizer="adam"), device="cpu")
+    first = trainer.status()
+    assert first.step == 0 and first.accuracy is None and not first.diverged
+    status = trainer.step(200)
+    assert status.step == 200 and status.train_loss < first.train_loss
+    assert len(trainer.history()) == 21  # every 10 steps and at step 0
+    assert isinstance(trainer.module(), torch.nn.Module)
+    trainer.reset()
+    assert trainer.status() == first
+    assert default_device().type in ("cpu", "cuda")
