@@ -140,7 +140,7 @@ class RunGroup:
         advance(self, dev, data, host, problem, index, n)
         if not whole:
             for key, value in dev.items():
-                if key not in rowstore.DATA_KEYS and key != "seed":
+                if key not in rowstore.DATA_KEYS and key != "seed_key":
                     self._dev[key][index] = value
         steps = self._host["steps"][rows]
         self._host["hist_count"][rows] += (steps + n) // self.eval_every - steps // self.eval_every

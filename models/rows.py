@@ -15,7 +15,7 @@ from models.losses import gradient_scale, targets_as_float
 from models.network import MLP
 from models.optim import STATE_NAMES
 from models.records import RunConfig
-from models.schedule import steps_per_epoch
+from models.schedule import seed_key, steps_per_epoch
 
 Tensor = torch.Tensor
 DATA_KEYS = ("x_train", "t_train", "x_test", "t_test")  # padded with zeros along axis 1
@@ -57,7 +57,7 @@ def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
         # alive: 1.0 while training, 0.0 once diverged (a float mask: no boolean kernels per step)
         "alive": torch.tensor(0.0 if diverged else 1.0),
         "step": torch.tensor(step, dtype=torch.float64),
-        "seed": torch.tensor(int(training.seed), dtype=torch.int64),
+        "seed_key": seed_key(torch.tensor(int(training.seed), dtype=torch.int64)),
         "x_train": dataset.x_train.float(),
         "t_train": targets_as_float(info.task, dataset.y_train, model.outputs),
         "x_test": dataset.x_test.float(),

@@ -51,22 +51,22 @@ def epoch_batches(seed: int, n_train: int, batch_size: int | None, epoch: int) -
     return list(epoch_order(seed, n_train, batch_size, epoch).split(batch))
 
 
-def block_indices(seeds: Tensor, n_train: Tensor, batch: Tensor, epochs: Tensor,
+def block_indices(seed_keys: Tensor, n_train: Tensor, batch: Tensor, epochs: Tensor,
                   positions: Tensor, distinct: int, size: int,
                   width: int) -> tuple[Tensor, Tensor]:
     """The batches of T steps for R runs at once, equal to `epoch_batches` run by run.
 
-    seeds, n_train, batch (R,) int64: seed, training points and batch size per run; epochs and
-    positions (T, R): the epoch and the batch number inside it at each step (epochs never
-    decrease along T and span `distinct` values per run at most); size: the padded number of
-    training points; width >= max(batch). All on one device; nothing is read back.
+    seed_keys, n_train, batch (R,) int64: `seed_key(seed)`, training points and batch size per
+    run; epochs and positions (T, R): the epoch and the batch number inside it at each step
+    (epochs never decrease along T and span `distinct` values per run at most); size: the padded
+    number of training points; width >= max(batch). All on one device; nothing is read back.
     Returns rows (T, R, width) into each run's padded training set and valid (T, R, width).
     """
-    device = seeds.device
+    device = seed_keys.device
     first = epochs[0]  # (R,)
     index = torch.arange(size, device=device)  # (N,)
     epoch_k = first[None, :] + torch.arange(distinct, device=device)[:, None]  # (K, R)
-    keys = hash3(seed_key(seeds)[None, :, None], epoch_k[:, :, None], index)  # (K, R, N)
+    keys = hash3(seed_keys[None, :, None], epoch_k[:, :, None], index)  # (K, R, N)
     full = (batch >= n_train)[None, :, None]  # full batch: the identity order
     keys = torch.where(full, index, keys)
     keys = torch.where(index < n_train[:, None], keys, _PAD_KEY)

@@ -9,7 +9,7 @@ import torch
 
 from models.batched import Network, Problem
 from models.optim import STATE_NAMES, adam_schedule, update
-from models.schedule import block_indices, dropout_keep, seed_key
+from models.schedule import block_indices, dropout_keep
 
 BLOCK_STEPS = 32  # steps whose batches are gathered at once
 BLOCK_ELEMENTS = 2_000_000  # bound on the floats gathered per block
@@ -65,7 +65,6 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, index: t
     # The hand-written backward starts from dL/df = (mean - target) * scale; autograd needs none.
     scale = plan["scale"] if network.fast else torch.ones_like(plan["scale"])
     dropout = group.model.dropout
-    keys = seed_key(dev["seed"]) if dropout > 0 else None
     full_batch = bool((host["batch"] >= host["n_train"]).all())
     if full_batch:  # the same batch every step: the whole (padded) training set
         x_full, t_full = dev["x_train"], dev["t_train"]
@@ -89,7 +88,7 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, index: t
             positions = into % plan["per_epoch"]
             host_epochs = (host_steps - host["sched_step"]) // host["per_epoch"]
             distinct = int((host_epochs[-1] - host_epochs[0]).max()) + 1
-            rows, valid = block_indices(dev["seed"], plan["n_train"], plan["batch"], epochs,
+            rows, valid = block_indices(dev["seed_key"], plan["n_train"], plan["batch"], epochs,
                                         positions, distinct, size_n, width)  # (T, R, W)
             xs = dev["x_train"][run_index, rows].unbind(0)  # T x (R, W, in)
             ts = dev["t_train"][run_index, rows].unbind(0)
@@ -111,7 +110,7 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, index: t
             else:
                 keep = None
                 if dropout > 0:
-                    keep = [dropout_keep(keys, step_tensors[t], layer,
+                    keep = [dropout_keep(dev["seed_key"], step_tensors[t], layer,
                                          (runs, x.shape[1], group.model.hidden_units), dropout)
                             for layer in range(group.model.depth)]
                 grad, stats = network.autograd_gradient(
