@@ -41,11 +41,11 @@ export const LESSONS = [
       "A network with one input and K layers of D units has <span class=math>3D + 1 + (K−1)D(D+1)</span> parameters and can make up to <span class=math>(D+1)<sup>K</sup></span> linear regions: each layer folds the function the layer before it made.",
       "Compare the measured regions with the bound in the numbers above, and with a shallow net of about the same number of parameters.",
     ],
-    try: "Set hidden layers to 1 and hidden units to 12 (similar parameter count): fewer regions.",
+    try: "Now try 1 hidden layer of 12 units (about as many parameters): compare its regions and its fit.",
     config: {
       dataset: { name: "triangle", n_points: 200, noise: 0.02, train_fraction: 0.8, seed: 0 },
-      model: { hidden_units: 4, depth: 3, activation: "relu" },
-      training: { optimizer: "adam", learning_rate: 0.01, batch_size: null, seed: 2 },
+      model: { hidden_units: 4, depth: 3, activation: "relu", init: "he" },
+      training: { optimizer: "adam", learning_rate: 0.01, batch_size: null, seed: 3 },
     },
   },
   {

@@ -36,7 +36,7 @@ export class LossView {
   setLogScale(on) {
     this.logScale = on;
     plotly().relayout(this.element, {
-      "yaxis.type": on ? "log" : "linear", "yaxis.autorange": true, "yaxis.dtick": on ? "D2" : null,
+      "yaxis.type": on ? "log" : "linear", "yaxis.autorange": true,
     });
   }
 
@@ -71,7 +71,6 @@ export class LossView {
       margin: { l: 60, r: 12, t: 28, b: 50 },
       xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
       yaxis: axis({ title: { text: this.lossName, standoff: 6 }, type: this.logScale ? "log" : "linear",
-        dtick: this.logScale ? "D2" : undefined,
         exponentformat: "e" }),
     });
   }
