@@ -13,7 +13,8 @@ from models.datasets import DatasetConfig, make_dataset
 from models.engine import RunConfig, RunGroup, TrainingConfig
 from models.network import ModelConfig
 
-SECONDS = 0.8  # wall time per measurement
+SECONDS = 1.0  # wall time per measurement
+WINDOWS = 5  # the figure is the best of this many windows
 POINTS = 250  # 200 training points at the default train fraction of 0.8
 LEARNING_RATE = {"sgd": 0.05, "adam": 0.005}
 
@@ -72,21 +73,27 @@ def engine_steps_per_second(hidden: list[int], optimizer: str, batch_size: int |
 
 
 def _rate(function, steps_per_call: int) -> float:
+    """Best rate over WINDOWS windows: other processes on a shared machine only slow it down."""
     function()  # warm-up
-    calls, start = 0, time.perf_counter()
-    while True:
-        function()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= SECONDS:
-            return calls * steps_per_call / elapsed
+    best = 0.0
+    for _ in range(WINDOWS):
+        calls, start = 0, time.perf_counter()
+        while True:
+            function()
+            calls += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= SECONDS / WINDOWS:
+                break
+        best = max(best, calls * steps_per_call / elapsed)
+    return best
 
 
 def main() -> None:
     torch.set_num_threads(1)
     out = sys.stdout
     out.write(f"torch {torch.__version__}, 1 thread, CPU; sine regression, 200 training points, "
-              f"MSE; {SECONDS:.1f} s per figure\n\n")
+              f"MSE; best of {WINDOWS} windows "
+              f"in {SECONDS:.1f} s per figure\n\n")
     out.write(f"{'network':<16} {'optimizer':<9} {'batch':>5} {'naive steps/s':>14} "
               f"{'engine steps/s':>15} {'ratio':>6}\n")
     naive_rates = {}

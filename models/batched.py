@@ -177,7 +177,7 @@ class Network:
                 break
             if slot.gamma is not None:
                 h = self._norm_eval(flat, stats, slot, h)
-            h = self.activation.fn(h)
+            h = (self.activation.fn_ or self.activation.fn)(h)  # h is fresh: in place is safe
         return h
 
     @staticmethod
@@ -201,8 +201,12 @@ class Network:
         h = x
         for layer in linear[:-1]:
             z = affine(h, layer)  # (R, B, D)
-            h = act.fn(z)
-            pre.append(z)
+            if act.needs_input:
+                h = act.fn(z)
+                pre.append(z)
+            else:  # the backward needs only the activation: overwrite z (less memory traffic)
+                h = act.fn_(z)
+                pre.append(None)
             inputs.append(h)
         out = affine(h, linear[-1])  # (R, B, out)
         delta = (problem.mean(out) - target) * weight  # dL/d(output): (R, B, out)
