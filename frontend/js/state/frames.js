@@ -1,40 +1,47 @@
-// Coalesces stream frames into one draw per animation frame: the latest run and function win,
-// history deltas are concatenated so that none is lost. No DOM, no Plotly.
+// Coalesces stream frames into draws the page can afford: the latest run and function win, history
+// deltas are concatenated so that none is lost, and draws are spaced so that drawing takes at most
+// about half of the main thread (the page stays responsive on slow machines). No DOM, no Plotly.
+
+const MIN_INTERVAL_MS = 40; // at most ~25 draws per second
+const BUDGET = 0.5; // the share of the main thread that drawing may use
+
+const EMPTY = () => ({ step: [], train_loss: [], test_loss: [] });
 
 export class FrameQueue {
-  /** draw(frame) is called at most once per animation frame with the merged frame. */
+  /** draw(frame) is called with the merged frame, at most once per animation frame. */
   constructor(draw) {
     this.draw = draw;
     this.pending = null;
     this.scheduled = false;
+    this.nextAt = 0;
   }
 
   push(frame) {
-    if (this.pending) {
-      const h = this.pending.history;
-      const d = frame.history ?? { step: [], train_loss: [], test_loss: [] };
-      this.pending = {
-        ...frame,
-        history: {
-          step: h.step.concat(d.step), train_loss: h.train_loss.concat(d.train_loss),
-          test_loss: h.test_loss.concat(d.test_loss),
-        },
-      };
-    } else {
-      this.pending = { ...frame, history: frame.history ?? { step: [], train_loss: [], test_loss: [] } };
-    }
-    if (!this.scheduled) {
-      this.scheduled = true;
-      requestAnimationFrame(() => this.flush());
-    }
+    const delta = frame.history ?? EMPTY();
+    const h = this.pending?.history ?? EMPTY();
+    this.pending = {
+      ...frame,
+      history: {
+        step: h.step.concat(delta.step), train_loss: h.train_loss.concat(delta.train_loss),
+        test_loss: h.test_loss.concat(delta.test_loss),
+      },
+    };
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = Math.max(0, this.nextAt - performance.now());
+    setTimeout(() => requestAnimationFrame(() => this.flush()), wait);
   }
 
-  /** Draw what is pending now (also used before a snapshot replaces everything). */
+  /** Draw what is pending now. */
   flush() {
     this.scheduled = false;
     const frame = this.pending;
     this.pending = null;
-    if (frame) this.draw(frame);
+    if (!frame) return;
+    const start = performance.now();
+    this.draw(frame);
+    const cost = performance.now() - start;
+    this.nextAt = start + Math.max(MIN_INTERVAL_MS, cost / BUDGET);
   }
 
   /** Forget pending frames (a snapshot supersedes them). */

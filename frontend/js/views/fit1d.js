@@ -18,6 +18,7 @@ export class Fit1dView {
   /** New data (snapshot or rebuild): the points and the axis ranges they imply. */
   setData(data) {
     this.data = data;
+    this.dataTraces = null; // built once per data set: unchanged arrays let Plotly skip them
     this.fn = null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
@@ -32,6 +33,7 @@ export class Fit1dView {
 
   reset() {
     this.data = null;
+    this.dataTraces = null;
     this.fn = null;
     this.#draw();
   }
@@ -53,6 +55,11 @@ export class Fit1dView {
 
   #dataTraces() {
     if (!this.data) return [];
+    this.dataTraces ??= this.#buildDataTraces();
+    return this.dataTraces;
+  }
+
+  #buildDataTraces() {
     const points = (split, name, color, filled) => ({
       type: "scatter", mode: "markers", name,
       x: split.x.map((p) => p[0]), y: split.y.map(Number),

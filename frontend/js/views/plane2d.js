@@ -18,6 +18,7 @@ export class Plane2dView {
 
   setData(data) {
     this.data = data;
+    this.pointTraces = null; // built once per data set: unchanged arrays let Plotly skip them
     this.fn = null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
@@ -31,6 +32,7 @@ export class Plane2dView {
 
   reset() {
     this.data = null;
+    this.pointTraces = null;
     this.fn = null;
     this.#draw();
   }
@@ -87,6 +89,11 @@ export class Plane2dView {
 
   #points() {
     if (!this.data) return [];
+    this.pointTraces ??= this.#buildPoints();
+    return this.pointTraces;
+  }
+
+  #buildPoints() {
     const { task, train, test } = this.data;
     const colorOf = (y) => (task === "regression" ? Number(y) : CLASS_COLORS[Number(y) % CLASS_COLORS.length]);
     const scatter = (split, name, filled) => ({
