@@ -33,10 +33,10 @@ class Trainer:
     def __init__(self, config: RunConfig | None = None, device: str | torch.device | None = None,
                  eval_every: int = 10) -> None:
         config = config if config is not None else RunConfig()
-        if device is None and torch.device(default_device()).type == "cpu":
-            torch.set_num_threads(1)  # tiny networks: threads only add overhead
-        self.group = RunGroup(config.model, config.training.optimizer,
-                              device if device is not None else default_device(), eval_every)
+        device = torch.device(device) if device is not None else default_device()
+        if device.type == "cpu":
+            torch.set_num_threads(1)  # tiny networks: more threads only add overhead
+        self.group = RunGroup(config.model, config.training.optimizer, device, eval_every)
         self.group.add(self.RUN_ID, config)
 
     @property

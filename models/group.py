@@ -18,7 +18,6 @@ from models.datasets import Dataset, make_dataset
 from models.network import MLP, ModelConfig
 from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
 from models.records import History, RunConfig, RunStatus
-from models.schedule import steps_per_epoch
 from models.stepper import advance, evaluate, finite
 
 
@@ -186,18 +185,8 @@ class RunGroup:
                              f"{self.optimizer!r}; move the run to another group")
         if training.seed != config.training.seed:
             raise ValueError("seed cannot change live; reset or rebuild the run")
-        host = self._host
-        host["lr"][row], host["momentum"][row] = training.learning_rate, training.momentum
-        host["decay"][row] = training.weight_decay
-        if training.batch_size != config.training.batch_size:
-            n_train = int(host["n_train"][row])
-            batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
-            done = int(host["steps"][row] - host["sched_step"][row])
-            epoch = int(host["sched_epoch"][row]) + done // int(host["per_epoch"][row])
-            started = done % int(host["per_epoch"][row]) > 0
-            host["sched_epoch"][row] = epoch + started  # a new batch size starts a fresh epoch
-            host["sched_step"][row] = host["steps"][row]
-            host["batch"][row], host["per_epoch"][row] = batch, steps_per_epoch(n_train, batch)
+        rowstore.set_training(self._host, row, training,
+                              training.batch_size != config.training.batch_size)
         self._configs[run_id] = replace(config, training=training)
 
     def reset(self, run_id: str) -> None:

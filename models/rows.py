@@ -13,7 +13,7 @@ from models.checkpoint import RunState
 from models.datasets import Dataset
 from models.losses import gradient_scale, targets_as_float
 from models.network import MLP
-from models.optim import STATE_NAMES
+from models.optim import STATE_NAMES, TrainingConfig
 from models.records import RunConfig
 from models.schedule import seed_key, steps_per_epoch
 
@@ -75,6 +75,21 @@ def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
     }
     host = {key: np.array([value]) for key, value in host.items()}
     return dev, host
+
+
+def set_training(host: dict, row: int, training: TrainingConfig, new_batch: bool) -> None:
+    """Apply live hyperparameters to one run's host row; a new batch size starts a fresh epoch."""
+    host["lr"][row], host["momentum"][row] = training.learning_rate, training.momentum
+    host["decay"][row] = training.weight_decay
+    if new_batch:
+        n_train = int(host["n_train"][row])
+        batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
+        done = int(host["steps"][row] - host["sched_step"][row])
+        epoch = int(host["sched_epoch"][row]) + done // int(host["per_epoch"][row])
+        started = done % int(host["per_epoch"][row]) > 0
+        host["sched_epoch"][row] = epoch + started
+        host["sched_step"][row] = host["steps"][row]
+        host["batch"][row], host["per_epoch"][row] = batch, steps_per_epoch(n_train, batch)
 
 
 def _pad(tensor: Tensor, length: int) -> Tensor:
