@@ -21,6 +21,7 @@ export class CustomPoints {
     this.help = panel.querySelector("#custom-help");
     this.classChoice = panel.querySelector("#custom-class");
     this.count = panel.querySelector("#custom-count");
+    panel.querySelector("#custom-add").addEventListener("click", () => this.#addTyped());
     panel.querySelector("#custom-undo").addEventListener("click", () => this.#set(this.points.slice(0, -1)));
     panel.querySelector("#custom-clear").addEventListener("click", () => this.#set(this.#minimal()));
   }
@@ -38,6 +39,8 @@ export class CustomPoints {
     if (!this.active) return;
     const binary = info.task === "binary";
     this.classChoice.hidden = !(binary && info.inputs === 2);
+    this.panel.querySelector("#custom-x2-label").hidden = info.inputs !== 2;
+    this.panel.querySelector("#custom-y-name").textContent = binary ? "class" : "y";
     this.help.textContent = info.inputs === 2
       ? "Click the plane to add a point of the chosen class; click a point to remove it."
       : binary
@@ -83,6 +86,13 @@ export class CustomPoints {
       point = { x: [clamp(x, lo, hi)], y: clamp(y, -10, 10) };
     }
     this.#set([...this.points, round(point)]);
+  }
+
+  // The keyboard way to add a point; values go to the server as typed (it names what is wrong).
+  #addTyped() {
+    const value = (id) => Number(this.panel.querySelector(id).value);
+    const x = this.info.inputs === 2 ? [value("#custom-x1"), value("#custom-x2")] : [value("#custom-x1")];
+    this.#set([...this.points, { x, y: value("#custom-y") }]);
   }
 
   // "Clear" keeps two points: the server needs at least two to train on.

@@ -46,6 +46,8 @@ function onMessage(message) {
   if (message.type === "frame") return frames.push(message);
   if (message.type === "error") {
     changes.fail();
+    const dataset = page.run?.config.dataset; // a refused point list: show the points in use again
+    if (dataset) custom.setDataset(page.datasets.get(dataset.name), dataset.points);
     if (!controls.showError(message.field, message.message)) notices.show("error", message.message);
     return undefined;
   }

@@ -96,6 +96,15 @@ def test_a_custom_point_added_by_clicking_reaches_the_server(page, server, scree
     assert any(abs(p[0] - x) < 0.01 and abs(p[1] - y) < 0.01 and label == 1
                for p, label in points), (x, y, points)
 
+    page.click("summary:has-text('Add a point by typing')")  # the keyboard way
+    for box, value in (("#custom-x1", "0.3"), ("#custom-x2", "-0.7"), ("#custom-y", "0")):
+        page.fill(box, value)
+    count = snapshots(page)
+    page.click("#custom-add")
+    wait_snapshot_after(page, count)
+    points = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
+    assert any(p == pytest.approx([0.3, -0.7]) and label == 0 for p, label in points), points
+
 
 def _open_lesson(page, lesson: str) -> None:
     count = snapshots(page)
