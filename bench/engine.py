@@ -65,7 +65,7 @@ def engine_steps_per_second(hidden: list[int], optimizer: str, batch_size: int |
                             runs: int = 1) -> float:
     """Group steps per second (multiply by `runs` for run-steps per second)."""
     group = engine_group(hidden, optimizer, batch_size, runs)
-    chunk = 50
+    chunk = max(5, min(50, 1280 // runs))
     rate = _rate(lambda: group.step(chunk), chunk)
     group.statuses()  # the one host transfer, outside the timed loop as in the server
     group.drain_history()
