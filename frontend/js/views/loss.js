@@ -2,6 +2,7 @@
 // stream's history deltas, so a frame never redraws the whole chart.
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
+const LOSS_TITLES = { mse: "MSE loss", bce: "BCE loss", cross_entropy: "cross-entropy loss" };
 const MAX_POINTS = 4000; // beyond this the history is thinned by two and redrawn once
 
 export class LossView {
@@ -10,6 +11,9 @@ export class LossView {
     this.logScale = true; // losses span orders of magnitude; the checkbox starts ticked too
     this.lossName = "loss";
     this.count = 0;
+    this.low = Infinity; // the smallest and largest finite positive loss drawn, for log ticks
+    this.high = 0;
+    this.tickKey = "";
     plotly().newPlot(element, this.#traces({ step: [], train_loss: [], test_loss: [] }),
       this.#layout(), PLOT_CONFIG);
   }
@@ -19,6 +23,10 @@ export class LossView {
     this.lossName = lossName;
     const clean = sanitize(history ?? { step: [], train_loss: [], test_loss: [] });
     this.count = clean.step.length;
+    this.low = Infinity;
+    this.high = 0;
+    this.tickKey = "";
+    this.#track(clean);
     plotly().react(this.element, this.#traces(clean), this.#layout());
   }
 
@@ -31,13 +39,32 @@ export class LossView {
     }, [0, 1]);
     this.count += clean.step.length;
     if (this.count > MAX_POINTS) this.#thin();
+    if (this.#track(clean) && this.logScale) {
+      plotly().relayout(this.element, { "yaxis.tickvals": this.ticks.values, "yaxis.ticktext": this.ticks.text });
+    }
   }
 
   setLogScale(on) {
     this.logScale = on;
     plotly().relayout(this.element, {
       "yaxis.type": on ? "log" : "linear", "yaxis.autorange": true,
+      "yaxis.tickvals": on ? this.ticks?.values : null, "yaxis.ticktext": on ? this.ticks?.text : null,
     });
+  }
+
+  // Keep the loss range; true when the log-axis ticks must change (rarely: a new decade).
+  #track(history) {
+    for (const v of [...history.train_loss, ...history.test_loss]) {
+      if (v > 0 && v < this.low) this.low = v;
+      if (v > this.high && Number.isFinite(v)) this.high = v;
+    }
+    if (!(this.high > 0)) return false;
+    const ticks = logTicks(this.low, this.high);
+    const key = ticks.text.join(",");
+    if (key === this.tickKey) return false;
+    this.tickKey = key;
+    this.ticks = ticks;
+    return true;
   }
 
   /** The train losses drawn so far (tests and the stats view read them). */
@@ -68,12 +95,27 @@ export class LossView {
     return baseLayout({
       showlegend: true,
       legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
-      margin: { l: 60, r: 12, t: 28, b: 50 },
+      margin: { l: 74, r: 12, t: 28, b: 50 },
       xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
-      yaxis: axis({ title: { text: this.lossName, standoff: 6 }, type: this.logScale ? "log" : "linear",
+      yaxis: axis({ title: { text: LOSS_TITLES[this.lossName] ?? this.lossName, standoff: 8 }, type: this.logScale ? "log" : "linear",
+        tickvals: this.logScale ? this.ticks?.values : undefined,
+        ticktext: this.logScale ? this.ticks?.text : undefined,
         exponentformat: "e" }),
     });
   }
+}
+
+// Readable ticks for a log axis from low to high: 1-2-5 steps, or whole decades on wide ranges.
+function logTicks(low, high) {
+  const first = Math.floor(Math.log10(low));
+  const last = Math.ceil(Math.log10(high));
+  const span = last - first;
+  const mantissas = span <= 2 ? [1, 2, 3, 5] : span <= 5 ? [1, 2, 5] : [1];
+  const every = Math.max(1, Math.ceil(span / 8));
+  const values = [];
+  for (let e = first; e <= last; e += every) for (const m of mantissas) values.push(m * 10 ** e);
+  const text = values.map((v) => (v >= 1e-3 && v < 1e4 ? String(Number(v.toPrecision(2))) : v.toExponential(0)));
+  return { values, text };
 }
 
 // Non-finite losses (a diverged run) become gaps instead of breaking the axis.
