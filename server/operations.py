@@ -173,7 +173,7 @@ class Operations:
         entry = self.registry.get(run_id)
         entry.subscribers.append(slot)
         self.resnapshot(entry, [slot])
-        entry.touch()
+        entry.last_activity = time.monotonic()
 
     def op_unsubscribe(self: Scheduler, run_id: str, slot: Slot) -> None:
         entry = self.registry.runs.get(run_id)
