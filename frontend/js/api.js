@@ -62,3 +62,16 @@ export function streamUrl(id) {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   return `${scheme}://${window.location.host}${runPath(id)}/stream`;
 }
+
+/** GET /api/options, retried with backoff until the server answers; onRetry() before each wait. */
+export async function waitForOptions(onRetry) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api.options();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      onRetry(error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
+    }
+  }
+}

@@ -121,6 +121,12 @@ export const LESSONS = [
   },
 ];
 
+/** The lesson after `id` (the first one after free play or the last lesson). */
+export function nextLesson(id) {
+  const index = LESSONS.findIndex((lesson) => lesson.id === id);
+  return LESSONS[(index + 1) % LESSONS.length];
+}
+
 export function findLesson(id) {
   return LESSONS.find((lesson) => lesson.id === id) ?? null;
 }

@@ -1,10 +1,10 @@
 // Wires the page: controls and lessons -> the run session -> views. Holds no drawing, no
 // network code and no URL parsing of its own; each of those lives in its module.
-import { ApiError, api } from "./api.js";
+import { ApiError, waitForOptions } from "./api.js";
 import { Controls } from "./controls.js";
 import { CustomPoints } from "./custom.js";
 import { bindKeys } from "./keys.js";
-import { DEFAULT_LESSON, fillLessonSelect, findLesson, renderLesson } from "./lessons.js";
+import { DEFAULT_LESSON, fillLessonSelect, findLesson, nextLesson, renderLesson } from "./lessons.js";
 import { Notices } from "./notices.js";
 import { RunSession } from "./session.js";
 import { ChangeTracker } from "./state/changes.js";
@@ -117,7 +117,7 @@ function drawRun(run, fn) {
   }
   if (fn?.kind === "1d") {
     fit1d.update(fn);
-    units.update(fn, run.config.model.activation);
+    units.update(fn, run.config.model.activation, run.task);
   }
   if (fn?.kind === "2d") plane.update(fn);
   if (fn?.kind === "digits") digits.update(fn);
@@ -210,11 +210,14 @@ $("regenerate").addEventListener("click", () => onControl("data_seed", Math.floo
 $("toggle-baseline").addEventListener("change", (e) => fit1d.setBaseline(e.target.checked));
 $("toggle-regions").addEventListener("change", (e) => plane.setRegions(e.target.checked));
 $("toggle-log").addEventListener("change", (e) => loss.setLogScale(e.target.checked));
-$("lesson").addEventListener("change", (e) => {
-  openLesson(e.target.value);
+function chooseLesson(id) {
+  openLesson(id);
   if (page.lesson) start(findLesson(page.lesson).config);
   else writeHash(page.run?.config, null);
-});
+}
+
+$("lesson").addEventListener("change", (e) => chooseLesson(e.target.value));
+$("lesson-next").addEventListener("click", () => chooseLesson(nextLesson(page.lesson).id));
 
 bindKeys({
   togglePlay,
@@ -225,24 +228,15 @@ window.addEventListener("pagehide", () => session.close());
 
 // ---------- start ----------
 
-async function loadOptions() {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await api.options();
-    } catch (error) {
-      notices.connection("unreachable");
-      notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.");
-      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 500 * 2 ** attempt)));
-    }
-  }
-}
-
 async function boot() {
   fillLessonSelect($("lesson"));
   const { config, lesson } = readHash();
   const fromLink = Object.keys(config).length > 0;
   openLesson(fromLink ? lesson : (lesson ?? DEFAULT_LESSON));
-  page.options = await loadOptions();
+  page.options = await waitForOptions(() => {
+    notices.connection("unreachable");
+    notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.");
+  });
   notices.hide("unreachable");
   for (const info of page.options.datasets) page.datasets.set(info.name, info);
   controls.setOptions(page.options);

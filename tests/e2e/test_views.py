@@ -158,3 +158,22 @@ def test_digits_show_a_confusion_matrix_and_samples(page, server, screenshots):
     assert page.locator("#digit-samples figure").count() > 0
     assert page.locator('[data-stat="accuracy"]').inner_text().endswith("%")
     page.screenshot(path=screenshots / "digits.png", full_page=True)
+
+
+def test_every_dataset_draws_without_errors(page, server):
+    """Switch through every dataset the server offers; the page fixture fails on console errors."""
+    open_playground(page, server.url)
+    options = api(server.url).get("/api/options").json()
+    for info in options["datasets"]:
+        if info["name"] == run(page)["config"]["dataset"]["name"]:
+            continue  # choosing the current dataset again changes nothing
+        count = snapshots(page)
+        page.select_option("#dataset", info["name"])
+        wait_snapshot_after(page, count)
+        mode = {1: "1d", 2: "2d"}.get(info["inputs"], "digits")
+        page.wait_for_selector(f'body[data-mode="{mode}"][data-task="{info["task"]}"]')
+        page.click("#play")  # play a moment, then pause: frames of every kind are drawn
+        page.wait_for_function("window.playground.run.step > 20", timeout=20_000)
+        pause(page)
+    page.click("#lesson-next")
+    page.wait_for_function("location.hash.includes('lesson=three_kinks')")

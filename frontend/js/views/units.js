@@ -17,14 +17,14 @@ export class UnitsView {
   }
 
   /** fn: a 1-D function message; activation: its name, for the panel titles. */
-  update(fn, activation = "a") {
+  update(fn, activation = "a", task = "regression") {
     if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
     const units = fn.units;
     if (!units) return this.#empty("Too many hidden units per layer to draw one by one (over 32).");
     if (!units.layers.length) {
       return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
     }
-    const panels = buildPanels(fn, units, activation);
+    const panels = buildPanels(fn, units, activation, task);
     const traces = [];
     panels.forEach((panel, p) => {
       const suffix = p === 0 ? "" : String(p + 1);
@@ -49,7 +49,7 @@ export class UnitsView {
   }
 }
 
-function buildPanels(fn, units, activation) {
+function buildPanels(fn, units, activation, task) {
   const x = fn.x;
   const layers = units.layers;
   const last = layers[layers.length - 1];
@@ -72,7 +72,8 @@ function buildPanels(fn, units, activation) {
   panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
   const sum = x.map((_, n) => units.bias + units.weighted.reduce((acc, row) => acc + row[n], 0));
   panels.push({
-    title: `${panels.length + 1}. sum y = φ₀ + Σ φ·h`,
+    title: task === "regression" ? `${panels.length + 1}. sum y = φ₀ + Σ φ·h`
+      : `${panels.length + 1}. sum f = φ₀ + Σ φ·h (before the sigmoid)`,
     traces: [{
       type: "scatter", mode: "lines", x, y: sum, name: "sum",
       line: { color: COLORS.fit, width: 3 }, hovertemplate: "y = %{y:.3f}<extra></extra>",
