@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import Response
 
-from server.schemas import Problem
+from server.schemas import Problem, ValidationProblem
 from server.slot import dumps
 
 NOT_FOUND = {404: {"model": Problem, "description": "no such run (or it expired)"}}
 LIMITS = {429: {"model": Problem, "description": "this server holds max_runs runs already"}}
 CONFLICT = {409: {"model": Problem, "description": "not possible in the run's state"}}
+MALFORMED = {400: {"model": Problem, "description": "the body could not be decoded"}}
+INVALID = {422: {"model": ValidationProblem, "description": "a field is wrong or over a limit"}}
 
 
 class JSONBytes(Response):

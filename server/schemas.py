@@ -333,3 +333,15 @@ class Problem(BaseModel):
     """Any 4xx other than 422."""
 
     detail: str
+
+
+class ValidationErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """A 422: which field (loc) is wrong and why."""
+
+    detail: list[ValidationErrorItem]

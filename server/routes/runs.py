@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Request, Response
 
 from server.deps import get_scheduler
 from server.errors import ApiError
-from server.responses import CONFLICT, LIMITS, NOT_FOUND, json_response
+from server.responses import CONFLICT, INVALID, LIMITS, MALFORMED, NOT_FOUND, json_response
 from server.scheduler import Scheduler
 from server.schemas import (
     Data,
@@ -26,7 +26,7 @@ from server.schemas import (
 )
 from server.settings import Settings, get_settings
 
-router = APIRouter(prefix="/api/runs", tags=["runs"])
+router = APIRouter(prefix="/api/runs", tags=["runs"], responses=MALFORMED)
 SchedulerDep = Annotated[Scheduler, Depends(get_scheduler)]
 RunId = Annotated[str, Path(min_length=1, max_length=64, description="from POST /api/runs")]
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
@@ -40,7 +40,8 @@ async def create_run(scheduler: SchedulerDep,
 
 
 @router.post("/import", response_model=Run, status_code=201,
-             responses={**LIMITS, 413: {"model": Problem, "description": "over max_upload_bytes"}},
+             responses={**LIMITS, **INVALID,
+                        413: {"model": Problem, "description": "over max_upload_bytes"}},
              openapi_extra={"requestBody": {"content": BINARY, "required": True}})
 async def import_run(request: Request, scheduler: SchedulerDep,
                      settings: Annotated[Settings, Depends(get_settings)]) -> Response:

@@ -4,6 +4,7 @@ bad messages, deletion; the snapshot plus frame deltas rebuild exactly the REST 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -123,3 +124,32 @@ def test_two_clients_see_the_same_run(client: TestClient) -> None:
         frame_a, _ = until(a, lambda m: m.run.step == 40)
         frame_b, _ = until(b, lambda m: m.run.step == 40)
         assert frame_a.run == frame_b.run and frame_a.function == frame_b.function
+
+
+def test_disconnects_leave_nothing_behind(client: TestClient) -> None:
+    run = create(client)
+    scheduler = client.app.state.scheduler
+    for _ in range(10):
+        with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+            receive(ws)
+            ws.send_text(json.dumps({"type": "play"}))
+            until(ws, lambda m: m.type == "frame" and m.run.status == "running")
+            assert client.portal.call(_stream_tasks)  # the probe sees live stream tasks
+    for _ in range(200):  # unsubscribing is posted to the training thread; give it a moment
+        if not scheduler.registry.runs[run["id"]].subscribers:
+            break
+        time.sleep(0.01)
+    assert scheduler.registry.runs[run["id"]].subscribers == []
+    assert client.get(f"/api/runs/{run['id']}").json()["status"] == "running"  # until idle
+    assert client.portal.call(_stream_tasks) == []  # every sender and receiver ended
+
+
+async def _stream_tasks() -> list[str]:
+    """The websocket tasks still alive on the app's event loop."""
+    import asyncio
+
+    return [task.get_name() for task in asyncio.all_tasks()
+            if "routes/stream" in getattr(task.get_coro(), "cr_code", _NO_CODE).co_filename]
+
+
+_NO_CODE = compile("", "", "exec")
