@@ -44,14 +44,19 @@ def test_a_2d_dataset_draws_a_heatmap_with_boundary_and_regions(page, server, sc
 
 
 def _click_plot_area(page, element_id: str, fx: float, fy: float) -> tuple[float, float]:
-    """Click at a fraction (fx, fy) of a chart's plot area; returns the data coordinates there."""
+    """Click at a fraction (fx, fy) of a chart's axes; returns the data coordinates there.
+
+    A click lands on whole pixels, so the point the page adds is within about a pixel (< 0.03 in
+    data units here) of the returned coordinates.
+    """
+    page.wait_for_timeout(300)  # let a resize after a snapshot settle before measuring
     box = page.evaluate(
         """([id, fx, fy]) => {
-            const el = document.getElementById(id), s = el._fullLayout._size;
-            const r = el.getBoundingClientRect();
-            const px = s.w * fx, py = s.h * fy;
-            return {x: r.left + s.l + px, y: r.top + s.t + py,
-                    dx: el._fullLayout.xaxis.p2l(px), dy: el._fullLayout.yaxis.p2l(py)};
+            const el = document.getElementById(id), xa = el._fullLayout.xaxis;
+            const ya = el._fullLayout.yaxis, r = el.getBoundingClientRect();
+            const px = xa._length * fx, py = ya._length * fy;
+            return {x: r.left + xa._offset + px, y: r.top + ya._offset + py,
+                    dx: xa.p2l(px), dy: ya.p2l(py)};
         }""",
         [element_id, fx, fy],
     )
@@ -78,7 +83,7 @@ def test_a_custom_point_added_by_clicking_reaches_the_server(page, server, scree
     wait_snapshot_after(page, count)
     after = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
     assert len(after) == len(before) + 1
-    assert any(abs(px[0] - x) < 0.01 and abs(py - y) < 0.01 for px, py in after), (x, y, after)
+    assert any(abs(px[0] - x) < 0.03 and abs(py - y) < 0.03 for px, py in after), (x, y, after)
     assert "points=" in page.url
     page.click("#play")
     wait_step_at_least(page, 200)
@@ -93,7 +98,7 @@ def test_a_custom_point_added_by_clicking_reaches_the_server(page, server, scree
     x, y = _click_plot_area(page, "plot-plane2d", 0.25, 0.25)
     wait_snapshot_after(page, count)
     points = _all_points(client.get(f"/api/runs/{run_id(page)}/data").json())
-    assert any(abs(p[0] - x) < 0.01 and abs(p[1] - y) < 0.01 and label == 1
+    assert any(abs(p[0] - x) < 0.03 and abs(p[1] - y) < 0.03 and label == 1
                for p, label in points), (x, y, points)
 
     page.click("summary:has-text('Add a point by typing')")  # the keyboard way

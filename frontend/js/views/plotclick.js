@@ -9,13 +9,13 @@ export function onPlotAreaClick(element, handler) {
   element.addEventListener("click", (event) => {
     const layout = element._fullLayout;
     if (!layout || !layout.xaxis || !layout.yaxis) return;
-    const size = layout._size;
-    const rect = element.getBoundingClientRect();
-    const px = event.clientX - rect.left - size.l;
-    const py = event.clientY - rect.top - size.t;
-    if (px < 0 || py < 0 || px > size.w || py > size.h) return;
     const xa = layout.xaxis;
     const ya = layout.yaxis;
+    const rect = element.getBoundingClientRect();
+    // Offsets of each axis itself: a square (constrained) plane is narrower than the plot margins.
+    const px = event.clientX - rect.left - xa._offset;
+    const py = event.clientY - rect.top - ya._offset;
+    if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
     handler({
       x: xa.p2l(px),
       y: ya.p2l(py),
