@@ -18,14 +18,12 @@ export class FrameQueue {
 
   push(frame) {
     const delta = frame.history ?? EMPTY();
-    const h = this.pending?.history ?? EMPTY();
-    this.pending = {
-      ...frame,
-      history: {
-        step: h.step.concat(delta.step), train_loss: h.train_loss.concat(delta.train_loss),
-        test_loss: h.test_loss.concat(delta.test_loss),
-      },
-    };
+    // Appended in place, not copied: a hidden tab (no animation frames) may gather many frames.
+    const history = this.pending?.history ?? EMPTY();
+    for (const key of ["step", "train_loss", "test_loss"]) {
+      for (const value of delta[key]) history[key].push(value);
+    }
+    this.pending = { ...frame, history };
     if (this.scheduled) return;
     this.scheduled = true;
     const wait = Math.max(0, this.nextAt - performance.now());
