@@ -34,7 +34,7 @@ export const PROBABILITY_SCALE = [
 export const VALUE_SCALE = "Viridis";
 
 // Chart text follows the page's root size, which grows on projector-sized screens (see the CSS).
-const FONT_SIZE = Math.round(0.87 * (parseFloat(css.fontSize) || 15));
+export const FONT_SIZE = Math.round(0.87 * (parseFloat(css.fontSize) || 15));
 
 export const PLOT_CONFIG = { displayModeBar: false, responsive: true, scrollZoom: false };
 

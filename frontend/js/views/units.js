@@ -1,6 +1,6 @@
 // The lecture's hidden-unit panels for 1-input nets: pre-activation -> activation -> weighted ->
 // summed (shallow), or each layer's unit outputs as functions of x (deep). Only draws.
-import { COLORS, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
+import { COLORS, FONT_SIZE, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
 
 const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
 
@@ -93,7 +93,7 @@ function layoutFor(panels) {
   const columns = Math.min(panels.length, panels.length === 5 ? 5 : 4);
   const rows = Math.ceil(panels.length / columns);
   const layout = baseLayout({
-    height: rows * 240 + 20,
+    height: rows * 18 * FONT_SIZE + 20, // about 240 px per row on a laptop, more on a projector
     grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: rows > 1 ? 0.25 : 0.3 },
     margin: { l: 36, r: 10, t: 28, b: 28 },
     annotations: [],
@@ -105,7 +105,7 @@ function layoutFor(panels) {
     layout[`yaxis${suffix}`] = axis({ nticks: 5 });
     layout.annotations.push({
       text: `<b>${panel.title}</b>`, showarrow: false, xref: `x${suffix} domain`, yref: `y${suffix} domain`,
-      x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: 12, color: COLORS.muted },
+      x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: FONT_SIZE - 1, color: COLORS.muted },
     });
   });
   return layout;
