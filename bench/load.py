@@ -113,18 +113,43 @@ async def load_round(base: str, ws_base: str, clients: int, pid: int) -> dict:
     }
 
 
-async def watched_vs_unwatched(base: str, ws_base: str) -> tuple[float, float]:
-    """Steps/s of one run trained over REST (unwatched), then one watched over a websocket."""
+async def watched_steps(base: str, ws_base: str, seconds: float) -> float:
+    """Steps/s of one run played and watched over a websocket, from its frames."""
+    run_id = rest(base, "POST", "/api/runs", {})["id"]
+    first = last = None
+    async with websockets.connect(f"{ws_base}/api/runs/{run_id}/stream") as ws:
+        await ws.recv()
+        await ws.send('{"type": "play"}')
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            run = orjson.loads(await ws.recv())["run"]
+            if run["status"] == "running":
+                last = (run["step"], time.perf_counter())
+                first = first or last
+    rest(base, "DELETE", f"/api/runs/{run_id}")
+    return (last[0] - first[0]) / (last[1] - first[1])
+
+
+def unwatched_steps(base: str, seconds: float) -> float:
+    """Steps/s of one run played over REST with nobody watching."""
     run_id = rest(base, "POST", "/api/runs", {})["id"]
     rest(base, "POST", f"/api/runs/{run_id}/play")
-    await asyncio.sleep(1.0)
+    time.sleep(0.5)
     first, started = rest(base, "GET", f"/api/runs/{run_id}")["step"], time.perf_counter()
-    await asyncio.sleep(DURATION)
-    unwatched = (rest(base, "GET", f"/api/runs/{run_id}")["step"] - first) / (
-        time.perf_counter() - started)
+    time.sleep(seconds)
+    steps = rest(base, "GET", f"/api/runs/{run_id}")["step"] - first
+    elapsed = time.perf_counter() - started
     rest(base, "DELETE", f"/api/runs/{run_id}")
-    result = await load_round(base, ws_base, 1, os.getpid())
-    return unwatched, result["steps_s"]
+    return steps / elapsed
+
+
+def streaming_cost(base: str, ws_base: str, repeats: int = 3) -> tuple[float, float]:
+    """Median steps/s unwatched and watched, alternating to spread the machine's noise."""
+    unwatched, watched = [], []
+    for _ in range(repeats):
+        unwatched.append(unwatched_steps(base, DURATION / 2))
+        watched.append(asyncio.run(watched_steps(base, ws_base, DURATION / 2)))
+    return statistics.median(unwatched), statistics.median(watched)
 
 
 def main() -> None:
@@ -144,7 +169,7 @@ def main() -> None:
                       f"{r['frames_s']:>9.1f} {r['frames_s_min']:>6.1f} {r['frame_kb']:>9.2f} "
                       f"{r['pause_ms']:>9.1f} {r['pause_ms_max']:>6.0f} {r['rss_mb']:>7.0f}\n")
             out.flush()
-        unwatched, watched = asyncio.run(watched_vs_unwatched(server.url, server.ws_url))
+        unwatched, watched = streaming_cost(server.url, server.ws_url)
         cost = 100 * (1 - watched / unwatched)
         out.write(f"single run: unwatched (REST play) {unwatched:.0f} steps/s, watched "
                   f"{watched:.0f} steps/s, streaming costs {cost:.1f}%\n")

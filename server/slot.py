@@ -14,6 +14,7 @@ import orjson
 
 MAX_BACKLOG = 4096  # history points held for a client that does not read; beyond: resync snapshot
 MAX_NOTICES = 16
+EMPTY_HISTORY = np.zeros((3, 0))
 
 
 def dumps(value: object) -> bytes:
@@ -79,8 +80,11 @@ class Slot:
 
     def _frame_message(self) -> bytes:
         run, function = self.frame  # type: ignore[misc]
-        history = np.concatenate(self.history, axis=1) if self.history else np.zeros((3, 0))
-        history = history[:, history[0] > self.last_step]
+        chunks = self.history
+        history = chunks[0] if len(chunks) == 1 else (
+            np.concatenate(chunks, axis=1) if chunks else EMPTY_HISTORY)
+        if history.shape[1] and history[0, 0] <= self.last_step:  # overlaps a snapshot
+            history = history[:, history[0] > self.last_step]
         self.history, self.backlog = [], 0
         if history.shape[1]:
             self.last_step = int(history[0, -1])
