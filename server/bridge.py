@@ -27,6 +27,11 @@ SIGNIFICANT = 5  # digits kept in the dense arrays of a frame
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+def F32(value: float) -> np.float32:  # noqa: N802 - reads like the dtype it returns
+    """A float32 scalar (orjson writes it short), clipped so it stays finite."""
+    return np.float32(min(max(value, -FLOAT32_MAX), FLOAT32_MAX))
+
+
 def engine_config(config: schemas.RunConfig) -> RunConfig:
     """The models/ dataclasses for a validated wire config (inputs/outputs from the dataset)."""
     data, model, training = config.dataset, config.model, config.training
@@ -225,7 +230,7 @@ def _view_1d(layers, activation, info: DatasetInfo, baseline):
         piecewise = {
             "breakpoints": [p.breakpoints.astype(np.float32) for p in pieces],
             "region_count": int(pieces[0].region_count),
-            "pieces": [[{"x0": x0, "x1": x1, "slope": s, "intercept": c}
+            "pieces": [[{"x0": F32(x0), "x1": F32(x1), "slope": F32(s), "intercept": F32(c)}
                         for x0, x1, s, c in p.pieces()] for p in pieces],
         }
     probability = _probability(info.task, out)

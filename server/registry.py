@@ -46,6 +46,7 @@ class RunEntry:
     last_activity: float = field(default_factory=time.monotonic)
     last_watched: float = field(default_factory=time.monotonic)
     next_frame: float = 0.0  # when the next frame is due (monotonic)
+    function_seconds: float = 0.0  # recent cost of computing its function (EMA)
     dirty: bool = True  # changed since the last frame
     urgent: bool = True  # a command changed it: frame now, whatever the rate cap
     train_remaining: int = 0

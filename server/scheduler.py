@@ -32,6 +32,7 @@ MAX_STEPS_PER_SLICE = 2000
 LIFECYCLE_EVERY = 0.25  # s between idle/TTL checks
 RATE_WINDOW = 0.5  # s over which steps/s is measured
 SWITCH_INTERVAL = 0.0002  # s
+FRAME_COST_FACTOR = 8  # a run's frame interval is at least this many times its function's cost
 DELETED = dumps({"type": "deleted"})
 
 
@@ -203,8 +204,11 @@ class Scheduler(Operations):
                 rows = np.concatenate(entry.pending_rows, axis=1)
                 entry.pending_rows = []
                 # due times advance by the interval, so the average rate is the configured one
+                # an expensive function (a deep net's 2-D region map) gets fewer frames, so one
+                # run never takes more than about 1/FRAME_COST_FACTOR of this thread
                 entry.next_frame = max(entry.next_frame + self.frame_interval,
-                                       now + 0.75 * self.frame_interval)
+                                       now + 0.75 * self.frame_interval,
+                                       now + FRAME_COST_FACTOR * entry.function_seconds)
                 entry.dirty = entry.urgent = False
                 for slot in entry.subscribers:
                     self._deliver(slot.offer_frame, run, function, rows)
@@ -212,11 +216,15 @@ class Scheduler(Operations):
     def _function_json(self, entry: RunEntry, layers: list) -> bytes:
         if entry.diverged:
             return b"null"
+        started = time.perf_counter()
         function, regions = bridge.function_view(
             layers, entry.engine.model.activation, self.registry.dataset(entry), entry.baseline,
             self.settings.grid_resolution)
         entry.linear_regions = regions
-        return dumps(function)
+        data = dumps(function)
+        elapsed = time.perf_counter() - started
+        entry.function_seconds = 0.7 * entry.function_seconds + 0.3 * elapsed
+        return data
 
     def _run_view(self, entry: RunEntry) -> dict[str, Any]:
         now = time.monotonic()
