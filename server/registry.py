@@ -77,9 +77,11 @@ class Registry:
         self.groups: dict[GroupKey, RunGroup] = {}
 
     def get(self, run_id: str) -> RunEntry:
+        """The run, and any request about it counts as activity (see run_ttl)."""
         entry = self.runs.get(run_id)
         if entry is None:
             raise not_found(run_id)
+        entry.last_activity = time.monotonic()
         return entry
 
     def group(self, entry: RunEntry) -> RunGroup:
@@ -99,7 +101,7 @@ class Registry:
                 group.add(entry.id, entry.engine)
             else:
                 group.import_run(entry.id, state)
-        except ValueError as error:
+        except (ValueError, RuntimeError) as error:  # RuntimeError: tensors of a forged checkpoint
             raise ApiError(422, str(error), "config") from None
         self.groups[key] = group
         self.runs[entry.id] = entry

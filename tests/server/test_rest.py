@@ -201,6 +201,22 @@ def test_import_rejects_garbage(client: TestClient, body: bytes) -> None:
     assert response.status_code == 422, response.text
 
 
+@pytest.mark.parametrize(("old", "new"), [
+    (b'\\"hidden_units\\": 8', b'\\"hidden_units\\": 9'),  # weights no longer fit
+    (b'\\"depth\\": 1', b'\\"depth\\": 2'),
+    (b'\\"name\\": \\"sine\\"', b'\\"name\\": \\"sinx\\"'),
+    (b'\\"learning_rate\\": 0.01', b'\\"learning_rate\\": -1.0'),
+])
+def test_import_rejects_forged_checkpoints(client: TestClient, old: bytes, new: bytes) -> None:
+    run = create(client)
+    data = client.get(f"/api/runs/{run['id']}/checkpoint").content
+    forged = data.replace(old, new, 1)
+    assert forged != data
+    response = client.post("/api/runs/import", content=forged)
+    assert response.status_code == 422, response.text
+    assert client.get("/api/health").json()["runs"] == 1
+
+
 def test_import_size_limit() -> None:
     from server.app import create_app
     from tests.server.conftest import small_settings
