@@ -1,7 +1,6 @@
-"""The training thread: owns every tensor, steps run groups in short fair slices, builds frames.
-
-Routes and websockets never touch the engine; they send commands with `call()` and await the
-result. Frames go to the event loop with call_soon_threadsafe; this thread never waits on a client.
+"""The training thread: owns every tensor, steps run groups in short fair slices, applies commands
+between slices, has frames built (publish.py), pauses and expires idle runs.
+Routes never touch the engine: they `call()` a command and await it; this thread never awaits them.
 """
 
 from __future__ import annotations
@@ -16,27 +15,21 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-import numpy as np
-import orjson
 import torch
 
-from server import bridge
 from server.errors import ApiError
 from server.operations import Operations
+from server.publish import RATE_WINDOW, Publisher
 from server.registry import Registry, RunEntry
 from server.settings import Settings
-from server.slot import Slot, dumps
 
 log = logging.getLogger(__name__)
 MAX_STEPS_PER_SLICE = 2000
 LIFECYCLE_EVERY = 0.25  # s between idle/TTL checks
-RATE_WINDOW = 0.5  # s over which steps/s is measured
 SWITCH_INTERVAL = 0.0002  # s
-FRAME_COST_FACTOR = 8  # a run's frame interval is at least this many times its function's cost
-DELETED = dumps({"type": "deleted"})
 
 
-class Scheduler(Operations):
+class Scheduler(Operations, Publisher):
     """One thread, one command queue. Public `op_*` methods run on the thread via `call()`."""
 
     def __init__(self, settings: Settings, device: str) -> None:
@@ -182,62 +175,6 @@ class Scheduler(Operations):
                 future.set_result(view)
         entry.urgent = True
 
-    def _frame_phase(self) -> None:
-        now = time.monotonic()
-        runs = self.registry.runs
-        for group in list(self.registry.groups.values()):
-            due = [r for r in group.run_ids if runs[r].subscribers and runs[r].dirty
-                   and (runs[r].urgent or now >= runs[r].next_frame)]
-            if not due:
-                continue
-            statuses = group.statuses(due)
-            history = group.drain_history(due)
-            layers = group.layers(due)
-            for run_id in due:
-                entry = runs[run_id]
-                entry.status = statuses[run_id]
-                if entry.diverged and entry.playing:
-                    entry.playing = False
-                entry.pending_rows.append(bridge.history_rows(history[run_id]))
-                function = self._function_json(entry, layers[run_id])
-                run = dumps(self._run_view(entry))
-                rows = np.concatenate(entry.pending_rows, axis=1)
-                entry.pending_rows = []
-                # due times advance by the interval, so the average rate is the configured one
-                # an expensive function (a deep net's 2-D region map) gets fewer frames, so one
-                # run never takes more than about 1/FRAME_COST_FACTOR of this thread
-                entry.next_frame = max(entry.next_frame + self.frame_interval,
-                                       now + 0.75 * self.frame_interval,
-                                       now + FRAME_COST_FACTOR * entry.function_seconds)
-                entry.dirty = entry.urgent = False
-                for slot in entry.subscribers:
-                    self._deliver(slot.offer_frame, run, function, rows)
-
-    def _function_json(self, entry: RunEntry, layers: list) -> bytes:
-        if entry.diverged:
-            return b"null"
-        started = time.perf_counter()
-        function, regions = bridge.function_view(
-            layers, entry.engine.model.activation, self.registry.dataset(entry), entry.baseline,
-            self.settings.grid_resolution)
-        entry.linear_regions = regions
-        data = dumps(function)
-        elapsed = time.perf_counter() - started
-        entry.function_seconds = 0.7 * entry.function_seconds + 0.3 * elapsed
-        return data
-
-    def _run_view(self, entry: RunEntry) -> dict[str, Any]:
-        now = time.monotonic()
-        elapsed = now - entry.window_start
-        if elapsed >= RATE_WINDOW:
-            entry.steps_per_second = entry.window_steps / elapsed
-            entry.window_steps, entry.window_start = 0, now
-        if entry.static is None:
-            entry.static = bridge.run_static(entry.id, entry.config, entry.engine.model,
-                                             self.device)
-        return bridge.run_view(entry.static, entry.status, entry.playing, entry.steps_per_second,
-                               entry.linear_regions)
-
     def _lifecycle_phase(self) -> None:
         now = time.monotonic()
         if now - self._last_lifecycle < LIFECYCLE_EVERY:
@@ -266,54 +203,3 @@ class Scheduler(Operations):
                     if status.diverged:
                         entry.playing = False
 
-    def _deliver(self, method: Callable, *args: Any) -> None:
-        self._deliveries.append((method, args))
-
-    def _flush(self) -> None:
-        """Hand this iteration's messages to the event loop in one wake-up."""
-        if self._deliveries and self._loop is not None and not self._loop.is_closed():
-            batch, self._deliveries = self._deliveries, []
-            self._loop.call_soon_threadsafe(_apply, batch)
-
-    # ---- snapshots (thread) ----
-    def snapshot(self, entry: RunEntry) -> tuple[bytes, int]:
-        """A full snapshot message for `entry` and the last history step it holds."""
-        group = self.registry.group(entry)
-        entry.status = group.statuses([entry.id])[entry.id]
-        function = self._function_json(entry, group.layers([entry.id])[entry.id])
-        history = group.history(entry.id)
-        if entry.data_json is None:
-            entry.data_json = dumps(bridge.data_view(group.dataset(entry.id)))
-        message = dumps({
-            "type": "snapshot", "run": self._run_view(entry),
-            "data": orjson.Fragment(entry.data_json), "history": bridge.history_view(history),
-            "function": orjson.Fragment(function),
-        })
-        steps = np.asarray(history.step)
-        return message, int(steps[-1]) if len(steps) else -1
-
-    def resnapshot(self, entry: RunEntry, slots: list[Slot] | None = None) -> None:
-        """Send a fresh snapshot to these slots (default: every watcher), e.g. after a reset."""
-        slots = entry.subscribers if slots is None else slots
-        if not slots:
-            return
-        group = self.registry.group(entry)
-        entry.pending_rows.append(bridge.history_rows(group.drain_history([entry.id])[entry.id]))
-        message, last_step = self.snapshot(entry)
-        for slot in slots:
-            self._deliver(slot.offer_snapshot, message, last_step)
-
-    def resnapshot_by_id(self, run_id: str, slot: Slot) -> None:
-        entry = self.registry.runs.get(run_id)
-        if entry is not None and slot in entry.subscribers:
-            self.resnapshot(entry, [slot])
-
-    def close_watchers(self, entry: RunEntry) -> None:
-        for slot in entry.subscribers:
-            self._deliver(slot.close, DELETED)
-        entry.subscribers = []
-
-
-def _apply(batch: list[tuple[Callable, tuple]]) -> None:
-    for method, args in batch:
-        method(*args)
