@@ -45,7 +45,8 @@ class Operations:
         entry.last_activity = time.monotonic()
         group = self.registry.group(entry)
         entry.status = group.statuses([run_id])[run_id]
-        if entry.linear_regions is None and not entry.diverged:
+        stale = entry.linear_regions is None or entry.regions_step != entry.status.step
+        if stale and not entry.diverged:
             self._function_json(entry, group.layers([run_id])[run_id])
         return self._run_view(entry)
 

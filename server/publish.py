@@ -67,6 +67,7 @@ class Publisher:
             layers, entry.engine.model.activation, self.registry.dataset(entry), entry.baseline,
             self.settings.grid_resolution)
         entry.linear_regions = regions
+        entry.regions_step = entry.status.step if entry.status is not None else -1
         data = dumps(function)
         elapsed = time.perf_counter() - started
         entry.function_seconds = 0.7 * entry.function_seconds + 0.3 * elapsed

@@ -38,6 +38,7 @@ class RunEntry:
     rest_started: bool = False  # started over REST: no idle pause
     status: RunStatus | None = None
     linear_regions: int | None = None
+    regions_step: int = -1  # the step linear_regions was counted at
     baseline: dict | None = None
     data_json: bytes | None = None  # cached, the data only changes on rebuild
     static: dict | None = None  # cached bridge.run_static

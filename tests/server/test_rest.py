@@ -70,6 +70,16 @@ def test_train_lowers_loss_and_records_history(client: TestClient) -> None:
     assert history.train_loss[-1] == pytest.approx(trained["train_loss"], rel=1e-5)
 
 
+def test_linear_regions_follow_training(client: TestClient) -> None:
+    run = create(client, {"model": {"hidden_units": 16}})
+    for steps in (200, 300):
+        trained = client.post(f"/api/runs/{run['id']}/train", json={"steps": steps}).json()
+        function = client.get(f"/api/runs/{run['id']}/function").json()
+        assert trained["linear_regions"] == function["piecewise"]["region_count"]
+        assert client.get(f"/api/runs/{run['id']}").json()["linear_regions"] == (
+            function["piecewise"]["region_count"])
+
+
 def test_train_limit(client: TestClient) -> None:
     run = create(client)
     response = client.post(f"/api/runs/{run['id']}/train", json={"steps": 501})
