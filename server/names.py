@@ -3,10 +3,9 @@
 Read from models/ registries so the wire never drifts from the engine; holds no other logic.
 """
 
-from models.engine import OPTIMIZERS
-
 from models.activations import ACTIVATIONS
 from models.datasets import DATASETS, MAX_NOISE, MAX_USER_POINTS, N_POINTS_RANGE, USER_POINT_RANGE
+from models.engine import OPTIMIZERS
 from models.network import INITS, MAX_DEPTH, MAX_HIDDEN_UNITS
 
 DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
