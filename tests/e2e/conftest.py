@@ -1,4 +1,4 @@
-"""Browser fixtures: one live server and one headless chromium per session, a fresh page per test.
+"""Browser fixtures: one live server per session, one headless chromium per module, a page per test.
 
 Every page records console errors and uncaught exceptions; a test fails if any appeared. Never
 downloads a browser (playwright drives /usr/bin/chromium) and never uses pytest-playwright.
@@ -27,11 +27,14 @@ def server() -> Iterator[LiveServer]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    # Module scope: playwright's sync API keeps an asyncio loop running in this thread while it is
+    # started, which breaks asyncio tests that run after it; stopping it per module ends that loop.
+    from playwright import sync_api
+
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        pytest.skip("Debian chromium is not installed (make browser)")
+        pytest.fail("Debian chromium is not installed: run `make browser` (make test does)")
     playwright = sync_api.sync_playwright().start()
     launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                           args=CHROMIUM_ARGS)
