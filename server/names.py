@@ -4,16 +4,29 @@ Read from models/ registries so the wire never drifts from the engine; holds no 
 """
 
 from models.activations import ACTIVATIONS
-from models.datasets import DATASETS, MAX_NOISE, MAX_USER_POINTS, N_POINTS_RANGE, USER_POINT_RANGE
-from models.engine import OPTIMIZERS
-from models.network import INITS, MAX_DEPTH, MAX_HIDDEN_UNITS
+from models.datasets import (
+    DATASETS,
+    MAX_NOISE,
+    MAX_USER_POINTS,
+    N_POINTS_RANGE,
+    USER_POINT_RANGE,
+    DatasetConfig,
+)
+from models.engine import OPTIMIZERS, TrainingConfig
+from models.network import INITS, MAX_DEPTH, MAX_HIDDEN_UNITS, ModelConfig
 
 DATASET_NAMES: tuple[str, ...] = tuple(DATASETS)
 ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
 INIT_NAMES: tuple[str, ...] = tuple(INITS)
 OPTIMIZER_NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
 
+# The engine's defaults are the wire's defaults: `POST /api/runs {}` trains what `Trainer()` trains.
+DATASET_DEFAULTS = DatasetConfig()
+MODEL_DEFAULTS = ModelConfig()
+TRAINING_DEFAULTS = TrainingConfig()
+
 __all__ = [
-    "ACTIVATION_NAMES", "DATASET_NAMES", "INIT_NAMES", "MAX_DEPTH", "MAX_HIDDEN_UNITS", "MAX_NOISE",
-    "MAX_USER_POINTS", "N_POINTS_RANGE", "OPTIMIZER_NAMES", "USER_POINT_RANGE",
+    "ACTIVATION_NAMES", "DATASET_DEFAULTS", "DATASET_NAMES", "INIT_NAMES", "MAX_DEPTH",
+    "MAX_HIDDEN_UNITS", "MAX_NOISE", "MAX_USER_POINTS", "MODEL_DEFAULTS", "N_POINTS_RANGE",
+    "OPTIMIZER_NAMES", "TRAINING_DEFAULTS", "USER_POINT_RANGE",
 ]

@@ -11,14 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from server.names import (
     ACTIVATION_NAMES,
+    DATASET_DEFAULTS,
     DATASET_NAMES,
     INIT_NAMES,
     MAX_DEPTH,
     MAX_HIDDEN_UNITS,
     MAX_NOISE,
     MAX_USER_POINTS,
+    MODEL_DEFAULTS,
     N_POINTS_RANGE,
     OPTIMIZER_NAMES,
+    TRAINING_DEFAULTS,
     USER_POINT_RANGE,
 )
 
@@ -42,30 +45,31 @@ class UserPoint(Strict):
 
 
 class DatasetSpec(Strict):
-    name: DatasetName = "sine"
-    n_points: int = Field(100, ge=N_POINTS_RANGE[0], le=N_POINTS_RANGE[1])
-    noise: float = Field(0.1, ge=0, le=MAX_NOISE)
-    train_fraction: float = Field(0.8, gt=0, lt=1)
-    seed: Seed = 0
+    name: DatasetName = DATASET_DEFAULTS.name
+    n_points: int = Field(DATASET_DEFAULTS.n_points, ge=N_POINTS_RANGE[0], le=N_POINTS_RANGE[1])
+    noise: float = Field(DATASET_DEFAULTS.noise, ge=0, le=MAX_NOISE)
+    train_fraction: float = Field(DATASET_DEFAULTS.train_fraction, gt=0, lt=1)
+    seed: Seed = DATASET_DEFAULTS.seed
     points: list[UserPoint] | None = Field(None, max_length=MAX_USER_POINTS)
 
 
 class ModelSpec(Strict):
-    hidden_units: int = Field(8, ge=1, le=MAX_HIDDEN_UNITS)
-    depth: int = Field(1, ge=0, le=MAX_DEPTH, description="0: a linear model")
-    activation: ActivationName = "relu"
-    init: InitName = "default"
-    dropout: float = Field(0.0, ge=0, lt=1)
-    batch_norm: bool = False
+    hidden_units: int = Field(MODEL_DEFAULTS.hidden_units, ge=1, le=MAX_HIDDEN_UNITS)
+    depth: int = Field(MODEL_DEFAULTS.depth, ge=0, le=MAX_DEPTH, description="0: a linear model")
+    activation: ActivationName = MODEL_DEFAULTS.activation
+    init: InitName = MODEL_DEFAULTS.init
+    dropout: float = Field(MODEL_DEFAULTS.dropout, ge=0, lt=1)
+    batch_norm: bool = MODEL_DEFAULTS.batch_norm
 
 
 class TrainingSpec(Strict):
-    optimizer: OptimizerName = "adam"
-    learning_rate: float = Field(0.01, gt=0, le=10)
-    momentum: float = Field(0.9, ge=0, le=0.999)
-    weight_decay: float = Field(0.0, ge=0, le=1)
-    batch_size: int | None = Field(None, ge=1, le=5000, description="null: full batch")
-    seed: Seed = 0
+    optimizer: OptimizerName = TRAINING_DEFAULTS.optimizer
+    learning_rate: float = Field(TRAINING_DEFAULTS.learning_rate, gt=0, le=10)
+    momentum: float = Field(TRAINING_DEFAULTS.momentum, ge=0, le=0.999)
+    weight_decay: float = Field(TRAINING_DEFAULTS.weight_decay, ge=0, le=1)
+    batch_size: int | None = Field(TRAINING_DEFAULTS.batch_size, ge=1, le=N_POINTS_RANGE[1],
+                                   description="null: full batch")
+    seed: Seed = TRAINING_DEFAULTS.seed
 
 
 class RunConfig(Strict):
