@@ -23,23 +23,45 @@ export function describeDetail(detail, status) {
   return { message: `The server answered ${status}.`, field: null };
 }
 
-async function request(method, path, body) {
-  let response;
+async function send(method, path, body, contentType) {
   try {
-    response = await fetch(path, {
+    return await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { "Content-Type": contentType },
+      body,
     });
   } catch {
     throw new ApiError(0, "The server cannot be reached.");
   }
+}
+
+async function failed(response) {
   const payload = await response.json().catch(() => null);
-  if (!response.ok) {
-    const { message, field } = describeDetail(payload?.detail, response.status);
-    throw new ApiError(response.status, message, field);
-  }
-  return payload;
+  const { message, field } = describeDetail(payload?.detail, response.status);
+  return new ApiError(response.status, message, field);
+}
+
+async function request(method, path, body) {
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  const response = await send(method, path, json, "application/json");
+  if (!response.ok) throw await failed(response);
+  return response.json().catch(() => null);
+}
+
+/** GET a run's checkpoint file: {blob, filename} (filename as the server names it, or null). */
+async function downloadCheckpoint(id) {
+  const response = await send("GET", `${runPath(id)}/checkpoint`);
+  if (!response.ok) throw await failed(response);
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? null;
+  return { blob: await response.blob(), filename };
+}
+
+/** POST checkpoint bytes (an ArrayBuffer or Blob) as the raw body; answers the new Run. */
+async function importCheckpoint(bytes) {
+  const response = await send("POST", "/api/runs/import", bytes, "application/octet-stream");
+  if (!response.ok) throw await failed(response);
+  return response.json();
 }
 
 const runPath = (id) => `/api/runs/${encodeURIComponent(id)}`;
@@ -55,6 +77,8 @@ export const api = {
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   runFunction: (id) => request("GET", `${runPath(id)}/function`),
   runData: (id) => request("GET", `${runPath(id)}/data`),
+  downloadCheckpoint,
+  importCheckpoint,
 };
 
 /** The websocket address of a run's stream, on the page's own host. */

@@ -1,12 +1,15 @@
 // Wires the page: controls and lessons -> the run session -> views. Holds no drawing, no
 // network code and no URL parsing of its own; each of those lives in its module.
 import { ApiError, waitForOptions } from "./api.js";
+import { Checkpoints } from "./checkpoints.js";
 import { Controls } from "./controls.js";
 import { CustomPoints } from "./custom.js";
 import { bindKeys } from "./keys.js";
 import { DEFAULT_LESSON, fillLessonSelect, findLesson, nextLesson, renderLesson } from "./lessons.js";
 import { Notices } from "./notices.js";
 import { RunSession } from "./session.js";
+import { Sharing } from "./sharing.js";
+import { RunStates } from "./states.js";
 import { ChangeTracker } from "./state/changes.js";
 import { FrameQueue } from "./state/frames.js";
 import { configPath, readHash, writeHash } from "./state/hash.js";
@@ -33,8 +36,20 @@ const plane = new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.cl
 const units = new UnitsView($("plot-units"), $("units-caption"));
 const digits = new DigitsView($("plot-confusion"), $("digit-samples"));
 const frames = new FrameQueue(drawFrame);
-const session = new RunSession({ onMessage, onConnection });
+const session = new RunSession({ onMessage, onConnection: (...args) => states.connection(...args) });
 const controls = new Controls($("controls"), { onChange: onControl });
+const checkpoints = new Checkpoints({ save: $("checkpoint-save"), file: $("checkpoint-file") }, {
+  getRun: () => page.run,
+  onLoaded: adoptRun,
+  onError: (message) => notices.show("checkpoint", message, {
+    actions: [{ label: "Dismiss", run: () => notices.hide("checkpoint") }] }),
+});
+const sharing = new Sharing({
+  button: $("share"), box: $("share-box"), url: $("share-url"), copy: $("share-copy"),
+  status: $("share-status"), bar: $("watch-bar"), own: $("watch-own"), form: $("controls"),
+}, { session, notices, startOwn: (config) => (config ? start(config) : chooseLesson(DEFAULT_LESSON)),
+  makeCopy: (id) => checkpoints.fork(id) });
+const states = new RunStates({ notices, session, sharing, restart: start });
 
 const page = { options: null, datasets: new Map(), lesson: null, run: null, data: null, snapshots: 0 };
 window.playground = page; // tests and curious students: page.run.id is the run being watched
@@ -51,27 +66,8 @@ function onMessage(message) {
     if (!controls.showError(message.field, message.message)) notices.show("error", message.message);
     return undefined;
   }
-  if (message.type === "deleted") {
-    notices.show("deleted", "This run no longer exists on the server (it was deleted or expired).", {
-      kind: "warn", actions: [{ label: "Start it again", run: () => start(page.run?.config ?? {}) }],
-    });
-  }
+  if (message.type === "deleted") states.deleted(page.run?.config);
   return undefined;
-}
-
-function onConnection(state, info) {
-  notices.connection(state, info);
-  if (state === "open") notices.hide("unreachable");
-  if (state === "unreachable") {
-    notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.", {
-      actions: [{ label: "Retry now", run: () => session.retryNow() }],
-    });
-  }
-  if (state === "recreated") {
-    notices.hide("error");
-    notices.hide("deleted");
-    notices.change("rebuilt", "The server had restarted: a fresh run with the same settings started.");
-  }
 }
 
 function drawSnapshot({ run, data, history, function: fn }) {
@@ -80,6 +76,7 @@ function drawSnapshot({ run, data, history, function: fn }) {
   page.run = run;
   page.data = data;
   document.body.dataset.runId = run.id;
+  sharing.update();
   const mode = data.inputs === 1 ? "1d" : data.inputs === 2 ? "2d" : "digits";
   document.body.dataset.mode = mode;
   document.body.dataset.task = data.task;
@@ -124,22 +121,8 @@ function drawRun(run, fn) {
   const running = run.status === "running";
   document.body.dataset.running = running ? "1" : "0";
   $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
-  if (run.status === "diverged") showDiverged(run);
-  else notices.hide("diverged");
-  writeHash(run.config, page.lesson);
-}
-
-function showDiverged(run) {
-  const lr = run.config.training.learning_rate;
-  notices.show("diverged", `Training diverged: the loss is no longer a finite number. The learning rate α = ${lr} is probably too large.`, {
-    actions: [
-      { label: "Reset", run: () => session.reset() },
-      { label: `Reset with α = ${Number((lr / 10).toPrecision(2))}`, run: () => {
-        session.update({ training: { learning_rate: Number((lr / 10).toPrecision(2)) } });
-        session.reset();
-      } },
-    ],
-  });
+  states.diverged(run);
+  writeHash(run.config, page.lesson, sharing.watchId);
 }
 
 // ---------- to the server ----------
@@ -158,6 +141,7 @@ function chooseDataset(name) {
 }
 
 function send(key, value, partial) {
+  if (sharing.refuseChange()) return;
   const config = partial ?? { dataset: { name: page.run.config.dataset.name, points: value } };
   changes.expect(key, value, page.run?.step ?? 0);
   notices.hide("error");
@@ -166,7 +150,7 @@ function send(key, value, partial) {
 }
 
 function start(config) {
-  notices.hide("deleted");
+  ["deleted", "gone"].forEach((key) => notices.hide(key));
   return session.replace(config)
     .then(() => ["limit", "unreachable"].forEach((key) => notices.hide(key)))
     .catch((error) => startFailed(error, config));
@@ -184,6 +168,16 @@ function startFailed(error, config) {
   notices.connection(kind === "unreachable" ? "unreachable" : "closed");
   notices.show(kind, text, { actions: [{ label: "Try again", run: () => start(config) }] });
   return undefined;
+}
+
+/** A checkpoint (or a copy of a watched run) became a run: show it, free our old one. */
+function adoptRun(run, fileName) {
+  ["checkpoint", "gone", "watching"].forEach((key) => notices.hide(key));
+  openLesson(null);
+  session.adopt(run);
+  sharing.update();
+  const what = fileName ? `Loaded ${fileName}` : "Your own copy";
+  notices.change("loaded", `${what}: training continues from step ${run.step.toLocaleString("en-US")}.`);
 }
 
 function openLesson(id) {
@@ -225,14 +219,23 @@ bindKeys({
   reset: () => session.reset(),
 });
 window.addEventListener("pagehide", () => session.close());
+window.addEventListener("hashchange", () => { // a watch link pasted into this tab's address bar
+  const { watch, config } = readHash();
+  if (watch && watch !== session.runId && page.options) watchShared(watch, config);
+});
+
+function watchShared(id, config) { // join someone's run instead of running one's own
+  openLesson(null);
+  sharing.watch(id, config);
+}
 
 // ---------- start ----------
 
 async function boot() {
   fillLessonSelect($("lesson"));
-  const { config, lesson } = readHash();
+  const { config, lesson, watch } = readHash();
   const fromLink = Object.keys(config).length > 0;
-  openLesson(fromLink ? lesson : (lesson ?? DEFAULT_LESSON));
+  openLesson(watch ? null : fromLink ? lesson : (lesson ?? DEFAULT_LESSON));
   page.options = await waitForOptions(() => {
     notices.connection("unreachable");
     notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.");
@@ -241,7 +244,8 @@ async function boot() {
   for (const info of page.options.datasets) page.datasets.set(info.name, info);
   controls.setOptions(page.options);
   stats.setPiecewise(page.options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
-  await start(fromLink ? config : findLesson(page.lesson)?.config ?? {});
+  if (watch) watchShared(watch, config);
+  else await start(fromLink ? config : findLesson(page.lesson)?.config ?? {});
 }
 
 boot();

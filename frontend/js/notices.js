@@ -10,6 +10,7 @@ const CONNECTION_TEXT = {
     : "Reconnecting…"),
   unreachable: () => "Server unreachable · retrying",
   recreated: () => "Live (new run)",
+  gone: () => "Run gone",
 };
 
 export class Notices {

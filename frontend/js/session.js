@@ -1,17 +1,20 @@
-// The run this page watches: created over REST, streamed over the websocket, and created again with
-// the same config when the server has forgotten it (a restart). No DOM and no Plotly here.
+// The run this page streams: its own (created over REST, deleted when the page closes, created again
+// with the same config when the server has forgotten it) or someone else's that it only watches
+// (never created, never deleted here; when it is gone, the page is told so). No DOM and no Plotly.
 import { api, ApiError, streamUrl } from "./api.js";
 import { RunSocket } from "./socket.js";
 
 /**
  * handlers: onMessage(message) for snapshot/frame/error/deleted; onConnection(state, info) with
- * state one of connecting, open, reconnecting, unreachable, recreated, closed.
+ * state one of connecting, open, reconnecting, unreachable, recreated, closed, and "gone" (a
+ * watched run was deleted or expired: nothing is retried).
  */
 export class RunSession {
   constructor({ onMessage, onConnection }) {
     this.onMessage = onMessage;
     this.onConnection = onConnection;
     this.run = null;
+    this.owned = true; // false while watching someone else's run
     this.socket = null;
     this.checking = false;
     this.recreating = false;
@@ -21,19 +24,38 @@ export class RunSession {
     return this.run?.id ?? null;
   }
 
+  /** True while this page watches a run it did not create (a shared live view). */
+  get watching() {
+    return Boolean(this.run) && !this.owned;
+  }
+
   /** Create a run from a (partial) config and start streaming it; throws ApiError on refusal. */
   async start(config) {
     const run = await api.createRun(config ?? {});
-    this.#watch(run);
+    this.#watch(run, true);
     return run;
   }
 
-  /** Replace the current run by a new one (the old one is deleted, best effort). */
+  /** Replace the current run by a new one (the old one is deleted if it was ours, best effort). */
   async replace(config) {
-    const old = this.runId;
+    const old = this.#ownRunId();
     const run = await this.start(config);
     if (old) api.deleteRun(old).catch(() => {});
     return run;
+  }
+
+  /** Switch to a run made elsewhere for this page (an imported checkpoint); frees our old one. */
+  adopt(run) {
+    const old = this.#ownRunId();
+    this.#watch(run, true);
+    if (old && old !== run.id) api.deleteRun(old).catch(() => {});
+  }
+
+  /** Stream someone else's run by id: no run is created, and it is never deleted from here. */
+  watchShared(id) {
+    const old = this.#ownRunId();
+    this.#watch({ id, config: this.run?.config ?? null }, false);
+    if (old && old !== id) api.deleteRun(old).catch(() => {});
   }
 
   /** Remember the latest run object from the stream (its config is what a re-creation uses). */
@@ -51,32 +73,50 @@ export class RunSession {
     this.socket?.retryNow();
   }
 
-  /** Stop streaming and free the run on the server (the page is closing; its hash keeps the config). */
+  /** Stop streaming and free our run on the server (the page is closing; its hash keeps the
+   * config). A watched run is left alone: it belongs to whoever shared it. */
   close() {
     this.socket?.close();
-    if (this.runId) api.deleteRunOnExit(this.runId);
+    const own = this.#ownRunId();
+    if (own) api.deleteRunOnExit(own);
+  }
+
+  #ownRunId() {
+    return this.owned ? this.runId : null;
   }
 
   #send(message) {
     return this.socket ? this.socket.send(message) : false;
   }
 
-  #watch(run) {
+  #watch(run, owned) {
     this.socket?.close();
     this.run = run;
+    this.owned = owned;
     this.socket = new RunSocket(streamUrl(run.id), {
-      onMessage: (message) => this.onMessage(message),
+      onMessage: (message) => this.#message(run.id, message),
       onState: (state, info) => this.#socketState(run.id, state, info),
     });
     this.socket.open();
   }
 
+  #message(id, message) {
+    if (message.type === "deleted" && id === this.runId && !this.owned) return this.#gone();
+    return this.onMessage(message);
+  }
+
+  #gone() {
+    this.socket?.close();
+    this.onConnection("gone", {});
+  }
+
   #socketState(id, state, info) {
     if (id !== this.runId || state === "closed") return;
+    if (state === "reconnecting" && info.closeCode === 4404 && !this.owned) return this.#gone();
     this.onConnection(state, info);
-    if (state !== "reconnecting" || info.retryInMs <= 0) return;
-    if (info.closeCode === 4404) this.#recreate();
-    else this.#checkServer();
+    if (state !== "reconnecting" || info.retryInMs <= 0) return undefined;
+    if (info.closeCode === 4404) return this.#recreate();
+    return this.#checkServer();
   }
 
   // While reconnecting, ask whether the server answers at all (a 4404 close already said that it

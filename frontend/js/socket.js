@@ -77,8 +77,8 @@ export class RunSocket {
       this.attempt += 1;
       const backoff = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * 2 ** (this.attempt - 1));
       const retryInMs = backoff * (0.8 + 0.4 * Math.random()); // jitter: a class does not stampede
+      this.timer = setTimeout(() => this.#connect(), retryInMs); // before onState: it may close()
       this.#setState("reconnecting", retryInMs);
-      this.timer = setTimeout(() => this.#connect(), retryInMs);
     };
   }
 

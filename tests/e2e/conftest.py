@@ -6,6 +6,7 @@ downloads a browser (playwright drives /usr/bin/chromium) and never uses pytest-
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,8 +50,10 @@ class Problems(list):
     """Console errors and page exceptions seen by one page."""
 
 
-@pytest.fixture
-def page(browser) -> Iterator:
+@contextlib.contextmanager
+def tracked_page(browser) -> Iterator:
+    """A page in a fresh context (its own storage, like another machine) that records problems;
+    fails the test if any appeared. Close the page early to test what a closed tab does."""
     context = browser.new_context(viewport=VIEWPORT)
     tab = context.new_page()
     problems = Problems()
@@ -63,6 +66,19 @@ def page(browser) -> Iterator:
     finally:
         context.close()
     assert not problems, f"the page logged errors: {problems}"
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    with tracked_page(browser) as tab:
+        yield tab
+
+
+@pytest.fixture
+def other_page(browser) -> Iterator:
+    """A second tab in its own context: a classmate's laptop or the instructor's projector."""
+    with tracked_page(browser) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="session")

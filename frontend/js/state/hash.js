@@ -1,5 +1,6 @@
-// The one owner of the URL hash: the whole run configuration (seeds and user points included) and
-// the open lesson, so a link reproduces the run. It reads and writes the hash; it never fetches.
+// The one owner of the URL hash: the whole run configuration (seeds and user points included), the
+// open lesson, and `watch` (the id of someone else's run this tab watches), so a link reproduces the
+// run or joins it. It reads and writes the hash; it never fetches.
 
 // hash key -> [config group, config field, type]. Keys are the contract's names; the two seeds are
 // told apart as `data_seed` (dataset.seed) and `seed` (training.seed).
@@ -72,8 +73,9 @@ function decode(type, text) {
 }
 
 /**
- * Read the hash: {config, lesson}. `config` is a partial run config holding only the keys present
- * (the server fills the rest); numbers that do not parse are dropped.
+ * Read the hash: {config, lesson, watch}. `config` is a partial run config holding only the keys
+ * present (the server fills the rest); numbers that do not parse are dropped. `watch` is a run id to
+ * join instead of starting a run (then `config` is only its last known config), or null.
  */
 export function readHash(hash = window.location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
@@ -86,12 +88,17 @@ export function readHash(hash = window.location.hash) {
     if (typeof value === "number" && !Number.isFinite(value)) continue;
     (config[group] ??= {})[field] = value;
   }
-  return { config, lesson: params.get("lesson") };
+  return { config, lesson: params.get("lesson"), watch: params.get("watch") || null };
 }
 
-/** Write a full run config (as the server reports it) and the lesson id into the hash. */
-export function writeHash(config, lesson) {
+/**
+ * Write a full run config (as the server reports it) and the lesson id into the hash; `watch` is the
+ * id of the watched run when this tab watches someone else's run (the config then records its last
+ * known settings, for starting one's own run if it goes away).
+ */
+export function writeHash(config, lesson, watch = null) {
   const params = new URLSearchParams();
+  if (watch) params.set("watch", watch);
   if (lesson) params.set("lesson", lesson);
   for (const [key, [group, field, type]] of Object.entries(SCHEMA)) {
     const text = encode(type, config?.[group]?.[field]);
@@ -99,4 +106,10 @@ export function writeHash(config, lesson) {
   }
   const hash = `#${params.toString().replaceAll("%7C", "|").replaceAll("%3B", ";").replaceAll("%2C", ",")}`;
   if (hash !== window.location.hash) history.replaceState(null, "", hash);
+}
+
+/** The address that lets another tab or machine watch (and steer) the run with this id. */
+export function watchLink(runId) {
+  const params = new URLSearchParams({ watch: runId });
+  return `${window.location.origin}${window.location.pathname}#${params}`;
 }
