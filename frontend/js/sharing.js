@@ -96,6 +96,8 @@ export class Sharing {
 
   #showLink() {
     const id = this.session.runId;
-    this.el.url.value = id ? watchLink(id) : "";
+    const link = id ? watchLink(id) : "";
+    if (link !== this.el.url.value) this.el.status.textContent = ""; // "Copied" was another link
+    this.el.url.value = link;
   }
 }
