@@ -154,16 +154,22 @@ class Operations:
         entry = self.registry.get(run_id)
         return bridge.weights_view(self.registry.group(entry).layers([run_id])[run_id])
 
-    def op_checkpoint(self: Scheduler, run_id: str) -> bytes:
+    def op_checkpoint(self: Scheduler, run_id: str) -> tuple[bytes, str]:
+        """The run's checkpoint and a file name that says what it holds."""
         entry = self.registry.get(run_id)
-        return save_run(self.registry.group(entry).export_run(run_id))
+        state = self.registry.group(entry).export_run(run_id)
+        name = f"nn-playground-{entry.config.dataset.name}-step{state.step}.safetensors"
+        return save_run(state), name
 
     def op_import(self: Scheduler, data: bytes) -> dict[str, Any]:
         try:  # untrusted bytes: whatever fails to parse is the upload's fault, not a 500
             state = load_run(data)
             config = bridge.wire_config(state.config)
         except Exception as error:  # noqa: BLE001
-            raise ApiError(422, f"not a valid nn-playground checkpoint: {error}", "body") from None
+            message = str(error)
+            if not message.startswith("not a run checkpoint"):
+                message = f"not a run checkpoint: {message}"
+            raise ApiError(422, message, "body") from None
         bridge.check_config(config, self.settings)
         self._check_capacity()
         entry = RunEntry(new_run_id(), config, bridge.engine_config(config))

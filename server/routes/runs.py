@@ -122,6 +122,6 @@ async def run_weights(run_id: RunId, scheduler: SchedulerDep) -> Response:
 @router.get("/{run_id}/checkpoint", response_class=Response,
             responses={200: {"content": BINARY, "description": "safetensors file"}, **NOT_FOUND})
 async def run_checkpoint(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    data = await scheduler.call(scheduler.op_checkpoint, run_id)
-    return Response(content=data, media_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="nn-playground-{run_id[:8]}.safetensors"'})
+    data, filename = await scheduler.call(scheduler.op_checkpoint, run_id)
+    return Response(content=data, media_type="application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -193,6 +193,8 @@ def test_checkpoint_roundtrip(client: TestClient) -> None:
     response = client.get(f"/api/runs/{run['id']}/checkpoint")
     assert response.status_code == 200 and b"pickle" not in response.content[:200]
     assert response.headers["content-type"] == "application/octet-stream"
+    disposition = response.headers["content-disposition"]
+    assert disposition == 'attachment; filename="nn-playground-sine-step40.safetensors"'
     imported = client.post("/api/runs/import", content=response.content)
     assert imported.status_code == 201, imported.text
     copy = imported.json()
@@ -209,6 +211,13 @@ def test_checkpoint_roundtrip(client: TestClient) -> None:
 def test_import_rejects_garbage(client: TestClient, body: bytes) -> None:
     response = client.post("/api/runs/import", content=body)
     assert response.status_code == 422, response.text
+
+
+def test_import_error_names_the_problem_once(client: TestClient) -> None:
+    response = client.post("/api/runs/import", content=b"garbage")
+    assert response.status_code == 422
+    message = response.json()["detail"][0]["msg"]
+    assert message.startswith("not a run checkpoint") and message.count("checkpoint") == 1
 
 
 @pytest.mark.parametrize(("old", "new"), [
