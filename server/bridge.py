@@ -80,12 +80,27 @@ def check_config(config: schemas.RunConfig, settings: Settings) -> None:
             raise ApiError(422, f"{field} = {value} is over this server's limit {name} = {limit}",
                            field)
     info = DATASETS[config.dataset.name]
+    _check_step_cost(config, info, settings)
     if info.custom:
         points = [(p.x, p.y) for p in config.dataset.points or ()]
         try:
             validate_points(info, points)
         except ValueError as error:
             raise ApiError(422, str(error), "dataset.points") from None
+
+
+def _check_step_cost(config: schemas.RunConfig, info: DatasetInfo, settings: Settings) -> None:
+    """One step costs about parameters x points in a batch; one huge run would stall everyone."""
+    n_points = len(config.dataset.points or ()) if info.custom else config.dataset.n_points
+    batch = min(config.training.batch_size or n_points, n_points)
+    parameters = parameter_count(engine_config(config).model)
+    cost = parameters * batch
+    if cost > settings.max_step_cost:
+        raise ApiError(422, f"this network and batch are too large for this server: "
+                            f"{parameters:,} parameters x {batch:,} points per step = {cost:.3g}, "
+                            f"over the limit max_step_cost = {settings.max_step_cost:.3g}; use "
+                            "fewer hidden units or layers, fewer points or a smaller batch",
+                       "model.hidden_units")
 
 
 def status_name(playing: bool, status: RunStatus) -> str:

@@ -256,6 +256,7 @@ class Limits(BaseModel):
     max_points: int
     max_user_points: int
     max_steps_per_call: int
+    max_step_cost: float
     frame_rate: float
 
 

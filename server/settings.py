@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_depth: int = Field(8, ge=1, le=64)
     max_points: int = Field(2000, ge=2, le=5000, description="n_points and user points per run")
     max_steps_per_call: int = Field(10_000, ge=1, description="steps of one train/step request")
+    max_step_cost: float = Field(2e8, gt=0, description="parameters x points of one training "
+                                 "step; keeps one run from slowing a whole classroom")
     frame_rate: float = Field(30.0, gt=0, le=120, description="frames per second per run, at most")
     idle_timeout: float = Field(60.0, gt=0, description="s a watcher-less running run keeps going")
     run_ttl: float = Field(3600.0, gt=0, description="s of inactivity before a run is deleted")

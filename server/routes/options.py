@@ -32,6 +32,7 @@ def options(settings: Annotated[Settings, Depends(get_settings)]) -> Options:
         max_runs=settings.max_runs, max_hidden_units=settings.max_hidden_units,
         max_depth=settings.max_depth, max_points=settings.max_points,
         max_user_points=min(MAX_USER_POINTS, settings.max_points),
-        max_steps_per_call=settings.max_steps_per_call, frame_rate=settings.frame_rate)
+        max_steps_per_call=settings.max_steps_per_call, max_step_cost=settings.max_step_cost,
+        frame_rate=settings.frame_rate)
     return Options(datasets=datasets, activations=activations, optimizers=list(OPTIMIZER_NAMES),
                    inits=list(INIT_NAMES), limits=limits, defaults=RunConfig())

@@ -7,7 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import create
+from server.app import create_app
+from tests.server.conftest import create, small_settings
 
 POINTS_1D = [{"x": [i / 10 - 1], "y": (i % 3) / 3} for i in range(20)]
 BAD_CONFIGS = [
@@ -108,3 +109,22 @@ def test_diverged_run_reports_null_not_nan(client: TestClient) -> None:
     assert client.post(f"/api/runs/{run['id']}/play").status_code == 409
     reset = client.post(f"/api/runs/{run['id']}/reset").json()
     assert reset["status"] == "paused" and reset["train_loss"] is not None
+
+
+def test_a_run_too_costly_for_the_classroom_is_refused() -> None:
+    """max_step_cost bounds parameters x batch points; the count here is the lecture's formula."""
+    units, depth, points = 32, 3, 400
+    parameters = 3 * units + 1 + (depth - 1) * units * (units + 1)  # one input, one output
+    deep = {"model": {"hidden_units": units, "depth": depth}, "dataset": {"n_points": points}}
+    settings = small_settings(max_step_cost=parameters * points - 1)
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/api/runs", json=deep)
+        assert response.status_code == 422
+        error = response.json()["detail"][0]
+        assert error["loc"][-2:] == ["model", "hidden_units"]
+        assert "max_step_cost" in error["msg"] and f"{parameters:,} parameters" in error["msg"]
+        assert client.get("/api/health").json()["runs"] == 0
+        smaller_batch = {**deep, "training": {"batch_size": 32}}  # cost = parameters x 32
+        assert client.post("/api/runs", json=smaller_batch).status_code == 201
+        options = client.get("/api/options").json()
+        assert options["limits"]["max_step_cost"] == parameters * points - 1
