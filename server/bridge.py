@@ -220,6 +220,21 @@ def function_view(layers: list, activation: str, dataset: Dataset, baseline: dic
     return _view_1d(layers, activation, info, baseline)
 
 
+def region_count(layers: list, activation: str, info: DatasetInfo,
+                 resolution: int) -> int | None:
+    """Only the linear region count of function_view, without building the view."""
+    if not ACTIVATIONS[activation].piecewise_linear or info.inputs > 2:
+        return None
+    if not all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in layers):
+        return None
+    if info.inputs == 1:
+        (lo, hi), = info.input_range
+        return int(analysis.piecewise_1d(layers, activation, lo, hi)[0].region_count)
+    (x_lo, x_hi), (y_lo, y_hi) = info.input_range
+    return int(analysis.region_map_2d(layers, activation, (x_lo, x_hi), (y_lo, y_hi),
+                                      resolution)[1])
+
+
 def _view_1d(layers, activation, info: DatasetInfo, baseline):
     lo, hi = info.input_range[0]
     pieces = analysis.piecewise_1d(layers, activation, lo, hi)

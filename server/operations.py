@@ -47,7 +47,10 @@ class Operations:
         entry.status = group.statuses([run_id])[run_id]
         stale = entry.linear_regions is None or entry.regions_step != entry.status.step
         if stale and not entry.diverged:
-            self._function_json(entry, group.layers([run_id])[run_id])
+            entry.linear_regions = bridge.region_count(
+                group.layers([run_id])[run_id], entry.engine.model.activation,
+                self.registry.dataset(entry).info, self.settings.grid_resolution)
+            entry.regions_step = entry.status.step
         return self._run_view(entry)
 
     def op_patch(self: Scheduler, run_id: str, patch: schemas.RunConfigPatch) -> dict[str, Any]:
@@ -97,7 +100,9 @@ class Operations:
         entry = self.registry.get(run_id)
         entry.playing = entry.rest_started = False
         entry.train_remaining = 0
-        self._finish_training(entry)
+        for future in entry.train_waiters:
+            future.set_exception(ApiError(409, "the run was paused while training", "id"))
+        entry.train_waiters = []
         entry.touch()
         return self.op_get(run_id)
 
@@ -169,7 +174,7 @@ class Operations:
             message = str(error)
             if not message.startswith("not a run checkpoint"):
                 message = f"not a run checkpoint: {message}"
-            raise ApiError(422, message, "body") from None
+            raise ApiError(422, message) from None
         bridge.check_config(config, self.settings)
         self._check_capacity()
         entry = RunEntry(new_run_id(), config, bridge.engine_config(config))

@@ -113,7 +113,7 @@ class Scheduler(Operations, Publisher):
             self._totals = [0.0, 0.0, 0, now]
 
     def _busy(self) -> bool:
-        return any(e.playing or e.train_remaining or (e.subscribers and e.urgent)
+        return any(e.playing or e.train_remaining or (e.subscribers and e.dirty and e.urgent)
                    for e in self.registry.runs.values())
 
     def _commands_phase(self) -> None:
@@ -138,6 +138,9 @@ class Scheduler(Operations, Publisher):
 
     def _train_phase(self) -> None:
         runs = self.registry.runs
+        for entry in runs.values():
+            if entry.diverged and (entry.playing or entry.train_remaining):
+                self._stop_diverged(entry)
         active = [k for k, g in self.registry.groups.items()
                   if any(runs[r].playing or runs[r].train_remaining for r in g.run_ids)]
         if not active:
@@ -149,8 +152,8 @@ class Scheduler(Operations, Publisher):
             entries = [runs[r] for r in group.run_ids if not runs[r].diverged]
             playing = [e for e in entries if e.playing]
             training = [e for e in entries if not e.playing and e.train_remaining]
-            per_step = self._step_seconds.get(key, 1e-3)
-            steps = int(min(MAX_STEPS_PER_SLICE, max(1, budget / per_step)))
+            steps = int(min(MAX_STEPS_PER_SLICE,
+                            max(1, budget / self._step_seconds.get(key, 1e-3))))
             for batch, n in ((playing, steps),
                              (training, min([steps] + [e.train_remaining for e in training]))):
                 if not batch:
@@ -158,6 +161,7 @@ class Scheduler(Operations, Publisher):
                 started = time.perf_counter()
                 group.step(n, [e.id for e in batch])
                 elapsed = time.perf_counter() - started
+                per_step = self._step_seconds.get(key, elapsed / n)
                 self._step_seconds[key] = 0.7 * per_step + 0.3 * elapsed / n
                 for entry in batch:
                     entry.window_steps += n
@@ -167,19 +171,26 @@ class Scheduler(Operations, Publisher):
                         if not entry.train_remaining:
                             self._finish_training(entry)
 
+    def _stop_diverged(self, entry: RunEntry) -> None:
+        """A diverged run stops: queued steps are dropped and their waiters get the run."""
+        entry.playing, entry.train_remaining = False, 0
+        self._finish_training(entry)
+
     def _finish_training(self, entry: RunEntry) -> None:
         waiters, entry.train_waiters = entry.train_waiters, []
         if waiters:
             view = self.op_get(entry.id)
             for future in waiters:
                 future.set_result(view)
-        entry.urgent = True
+        entry.dirty = entry.urgent = True  # watchers see the finished state at once
 
     def _lifecycle_phase(self) -> None:
         now = time.monotonic()
         if now - self._last_lifecycle < LIFECYCLE_EVERY:
             return
         self._last_lifecycle = now
+        for key in self._step_seconds.keys() - self.registry.groups.keys():
+            del self._step_seconds[key]  # that architecture has no runs left
         for entry in list(self.registry.runs.values()):
             if entry.subscribers:
                 entry.last_watched = entry.last_activity = now

@@ -4,6 +4,7 @@ bad messages, deletion; the snapshot plus frame deltas rebuild exactly the REST 
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -153,3 +154,47 @@ async def _stream_tasks() -> list[str]:
 
 
 _NO_CODE = compile("", "", "exec")
+
+
+def test_a_run_diverging_with_steps_queued_stops_and_idles_the_thread(client: TestClient) -> None:
+    """Queued steps of a run that diverges are dropped: the training thread goes back to waiting
+    (it used to spin on them forever) and the run can expire like any other."""
+    run = create(client, {"training": {"optimizer": "sgd", "learning_rate": 10.0},
+                          "model": {"hidden_units": 64, "depth": 4, "init": "he"}})
+    scheduler = client.app.state.scheduler
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        receive(ws)
+        ws.send_text(json.dumps({"type": "step", "steps": 500}))
+        until(ws, lambda m: isinstance(m, Frame) and m.run.status == "diverged")
+        deadline = time.monotonic() + 5.0
+        entry = scheduler.registry.runs[run["id"]]
+        while (entry.train_remaining or scheduler._busy()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert entry.train_remaining == 0 and not entry.playing
+        assert not scheduler._busy(), "the training thread still has work it can never finish"
+    after = client.post(f"/api/runs/{run['id']}/train", json={"steps": 10})
+    assert after.status_code == 200 and after.json()["status"] == "diverged"
+
+
+def test_pausing_fails_a_waiting_rest_train(client: TestClient) -> None:
+    """A REST train cut short by a pause says so (409) instead of returning as if it finished."""
+    run = create(client)
+    results = {}
+
+    def train() -> None:
+        results["response"] = client.post(f"/api/runs/{run['id']}/train", json={"steps": 500})
+
+    worker = threading.Thread(target=train)
+    worker.start()
+    deadline = time.monotonic() + 5.0
+    entry = client.app.state.scheduler.registry.runs[run["id"]]
+    while not entry.train_waiters and time.monotonic() < deadline:
+        time.sleep(0.001)
+    client.post(f"/api/runs/{run['id']}/pause")
+    worker.join(10)
+    response = results["response"]
+    step = client.get(f"/api/runs/{run['id']}").json()["step"]
+    if step < 500:  # the pause landed before the 500 steps were done
+        assert response.status_code == 409 and "paused" in response.json()["detail"]
+    else:
+        assert response.status_code == 200
