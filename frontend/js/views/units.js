@@ -1,5 +1,6 @@
 // The lecture's hidden-unit panels for 1-input nets: pre-activation -> activation -> weighted ->
-// summed (shallow), or each layer's unit outputs as functions of x (deep). Only draws.
+// summed (shallow), or each layer's unit outputs as functions of x (deep), with each shallow unit's
+// joint (where its pre-activation is zero) marked. Only draws; it adds no math the server did not send.
 import { COLORS, FONT_SIZE, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
 
 const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
@@ -18,6 +19,7 @@ export class UnitsView {
 
   /** fn: a 1-D function message; activation: its name, for the panel titles. */
   update(fn, activation = "a", task = "regression") {
+    this.element.dataset.joints = "0";
     if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
     const units = fn.units;
     if (!units) return this.#empty("Too many hidden units per layer to draw one by one (over 32).");
@@ -25,6 +27,8 @@ export class UnitsView {
       return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
     }
     const panels = buildPanels(fn, units, activation, task);
+    const joints = panels[0].joints ?? [];
+    this.element.dataset.joints = String(joints.length);
     const traces = [];
     panels.forEach((panel, p) => {
       const suffix = p === 0 ? "" : String(p + 1);
@@ -40,6 +44,10 @@ export class UnitsView {
     this.caption.textContent = total > SHOWN_UNITS
       ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
       : `${total} unit${total === 1 ? "" : "s"} in the last hidden layer; one colour per unit.`;
+    if (joints.length) {
+      this.caption.textContent += " ◆ marks each unit's joint, where its pre-activation crosses zero: "
+        + "the unit bends there, and so does the output.";
+    }
     return undefined;
   }
 
@@ -56,20 +64,25 @@ function buildPanels(fn, units, activation, task) {
   const shown = strongest(units.weighted, SHOWN_UNITS);
   const lines = (rows, indices, dash = "solid") => indices.map((i) => ({
     type: "scatter", mode: "lines", x, y: rows[i], name: `unit ${i + 1}`,
-    line: { color: UNIT_COLORS[i % UNIT_COLORS.length], width: 2, dash },
+    line: { color: unitColor(i), width: 2, dash },
     hovertemplate: `unit ${i + 1}: %{y:.3f}<extra></extra>`,
   }));
   const panels = [];
   if (layers.length === 1) {
-    panels.push({ title: "1. pre-activation θ₀ + θ₁x", traces: lines(last.pre, shown) });
-    panels.push({ title: `2. activation h = ${activation}[·]`, traces: lines(last.post, shown) });
+    // identity is piecewise linear too, but it has no bend: its zero crossing is no joint
+    const bends = Boolean(fn.piecewise) && activation !== "identity";
+    const joints = bends ? findJoints(x, last.pre, shown) : [];
+    const pre = [...lines(last.pre, shown), ...jointMarkers(joints)];
+    panels.push({ title: "1. pre-activation θ₀ + θ₁x", traces: pre, joints });
+    panels.push({ title: `2. activation h = ${activation}[·]`, traces: lines(last.post, shown), joints });
+    panels.push({ title: "3. weighted φ·h", traces: lines(units.weighted, shown), joints });
   } else {
     layers.forEach((layer, l) => {
       const indices = l === layers.length - 1 ? shown : strongest(layer.post, SHOWN_UNITS);
       panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, indices) });
     });
+    panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
   }
-  panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
   const sum = x.map((_, n) => units.bias + units.weighted.reduce((acc, row) => acc + row[n], 0));
   panels.push({
     title: task === "regression" ? `${panels.length + 1}. sum y = φ₀ + Σ φ·h`
@@ -78,8 +91,45 @@ function buildPanels(fn, units, activation, task) {
       type: "scatter", mode: "lines", x, y: sum, name: "sum",
       line: { color: COLORS.fit, width: 3 }, hovertemplate: "y = %{y:.3f}<extra></extra>",
     }],
+    joints: panels[0].joints, // each joint is a kink of the sum (unless its unit's φ is zero)
   });
   return panels;
+}
+
+// Each shown unit's joint inside the plotted x: where its pre-activation polyline changes sign, by
+// linear interpolation between the polyline points (exact: at depth 1 it is linear in x).
+function findJoints(x, pre, shown) {
+  const joints = [];
+  for (const unit of shown) {
+    const row = pre[unit];
+    let last = -1; // the last point where the pre-activation is not zero
+    for (let n = 0; n < x.length; n += 1) {
+      if (row[n] === 0) continue;
+      if (last >= 0 && Math.sign(row[n]) !== Math.sign(row[last])) {
+        const at = n - last > 1 ? x[last + 1] // exactly zero on a point in between
+          : x[last] + ((x[n] - x[last]) * row[last]) / (row[last] - row[n]);
+        joints.push({ unit, x: at });
+        break;
+      }
+      last = n;
+    }
+  }
+  return joints;
+}
+
+function jointMarkers(joints) {
+  if (!joints.length) return [];
+  return [{
+    type: "scatter", mode: "markers", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
+    customdata: joints.map((j) => j.unit + 1), cliponaxis: false,
+    marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitColor(j.unit)),
+      line: { color: "#fff", width: 1.5 } },
+    hovertemplate: "unit %{customdata} joint at x = %{x:.3f}<extra></extra>",
+  }];
+}
+
+function unitColor(unit) {
+  return UNIT_COLORS[unit % UNIT_COLORS.length];
 }
 
 // Indices of the rows with the largest range (a flat unit teaches nothing), in unit order.
@@ -97,6 +147,7 @@ function layoutFor(panels) {
     grid: { rows, columns, pattern: "independent", xgap: 0.12, ygap: rows > 1 ? 0.25 : 0.3 },
     margin: { l: 36, r: 10, t: 28, b: 28 },
     annotations: [],
+    shapes: [],
     hovermode: "x",
   });
   panels.forEach((panel, p) => {
@@ -107,6 +158,12 @@ function layoutFor(panels) {
       text: `<b>${panel.title}</b>`, showarrow: false, xref: `x${suffix} domain`, yref: `y${suffix} domain`,
       x: 0, y: 1.02, xanchor: "left", yanchor: "bottom", font: { size: FONT_SIZE - 1, color: COLORS.muted },
     });
+    if (p === 0) return; // the pre-activation panel marks its joints on the zero line instead
+    for (const joint of panel.joints ?? []) { // a faint line where the unit bends
+      layout.shapes.push({ type: "line", layer: "below", xref: `x${suffix}`, yref: `y${suffix} domain`,
+        x0: joint.x, x1: joint.x, y0: 0, y1: 1, opacity: 0.55,
+        line: { color: unitColor(joint.unit), width: 1.5, dash: "dot" } });
+    }
   });
   return layout;
 }
