@@ -14,6 +14,7 @@ import { ChangeTracker } from "./state/changes.js";
 import { FrameQueue } from "./state/frames.js";
 import { configPath, readHash, writeHash } from "./state/hash.js";
 import { caption } from "./texts.js";
+import { ViewToggles } from "./toggles.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
 import { LossView } from "./views/loss.js";
@@ -50,6 +51,7 @@ const sharing = new Sharing({
 }, { session, notices, startOwn: (config) => (config ? start(config) : chooseLesson(DEFAULT_LESSON)),
   makeCopy: (id) => checkpoints.fork(id) });
 const states = new RunStates({ notices, session, sharing, restart: start });
+const toggles = new ViewToggles({ loss, fit1d, plane }, () => saveHash());
 
 const page = { options: null, datasets: new Map(), lesson: null, run: null, data: null, snapshots: 0 };
 window.playground = page; // tests and curious students: page.run.id is the run being watched
@@ -122,7 +124,11 @@ function drawRun(run, fn) {
   document.body.dataset.running = running ? "1" : "0";
   $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
   states.diverged(run);
-  writeHash(run.config, page.lesson, sharing.watchId);
+  saveHash();
+}
+
+function saveHash() { // the run's config, the lesson and the view, so the link reproduces them
+  if (page.run) writeHash(page.run.config, page.lesson, sharing.watchId, toggles.changed);
 }
 
 // ---------- to the server ----------
@@ -185,9 +191,7 @@ function openLesson(id) {
   page.lesson = lesson ? lesson.id : null;
   $("lesson").value = page.lesson ?? "";
   renderLesson($("lesson-card"), lesson);
-  const baseline = Boolean(lesson?.view?.baseline);
-  $("toggle-baseline").checked = baseline;
-  fit1d.setBaseline(baseline);
+  toggles.openLesson(lesson);
 }
 
 // ---------- page controls ----------
@@ -201,13 +205,10 @@ $("play").addEventListener("click", togglePlay);
 $("step").addEventListener("click", () => session.step(Number($("step-size").value)));
 $("reset").addEventListener("click", () => session.reset());
 $("regenerate").addEventListener("click", () => onControl("data_seed", Math.floor(Math.random() * 100000)));
-$("toggle-baseline").addEventListener("change", (e) => fit1d.setBaseline(e.target.checked));
-$("toggle-regions").addEventListener("change", (e) => plane.setRegions(e.target.checked));
-$("toggle-log").addEventListener("change", (e) => loss.setLogScale(e.target.checked));
 function chooseLesson(id) {
   openLesson(id);
   if (page.lesson) start(findLesson(page.lesson).config);
-  else writeHash(page.run?.config, null);
+  else saveHash();
 }
 
 $("lesson").addEventListener("change", (e) => chooseLesson(e.target.value));
@@ -221,21 +222,19 @@ bindKeys({
 window.addEventListener("pagehide", () => session.close());
 window.addEventListener("hashchange", () => { // a watch link pasted into this tab's address bar
   const { watch, config } = readHash();
-  if (watch && watch !== session.runId && page.options) watchShared(watch, config);
+  if (!watch || watch === session.runId || !page.options) return;
+  openLesson(null); // join someone's run instead of running one's own
+  sharing.watch(watch, config);
 });
-
-function watchShared(id, config) { // join someone's run instead of running one's own
-  openLesson(null);
-  sharing.watch(id, config);
-}
 
 // ---------- start ----------
 
 async function boot() {
   fillLessonSelect($("lesson"));
-  const { config, lesson, watch } = readHash();
+  const { config, lesson, watch, view } = readHash();
   const fromLink = Object.keys(config).length > 0;
   openLesson(watch ? null : fromLink ? lesson : (lesson ?? DEFAULT_LESSON));
+  toggles.restore(view);
   page.options = await waitForOptions(() => {
     notices.connection("unreachable");
     notices.show("unreachable", "The server cannot be reached. The page keeps trying by itself.");
@@ -244,7 +243,7 @@ async function boot() {
   for (const info of page.options.datasets) page.datasets.set(info.name, info);
   controls.setOptions(page.options);
   stats.setPiecewise(page.options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
-  if (watch) watchShared(watch, config);
+  if (watch) sharing.watch(watch, config); // the lesson is already closed: the link's view stays
   else await start(fromLink ? config : findLesson(page.lesson)?.config ?? {});
 }
 

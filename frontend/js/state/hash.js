@@ -1,6 +1,6 @@
 // The one owner of the URL hash: the whole run configuration (seeds and user points included), the
-// open lesson, and `watch` (the id of someone else's run this tab watches), so a link reproduces the
-// run or joins it. It reads and writes the hash; it never fetches.
+// open lesson, the view toggles, and `watch` (the id of someone else's run this tab watches), so a
+// link reproduces the run and its view, or joins it. It reads and writes the hash; it never fetches.
 
 // hash key -> [config group, config field, type]. Keys are the contract's names; the two seeds are
 // told apart as `data_seed` (dataset.seed) and `seed` (training.seed).
@@ -24,6 +24,10 @@ const SCHEMA = {
   batch_size: ["training", "batch_size", "batch"],
   seed: ["training", "seed", "int"],
 };
+
+// View toggles as 1/0: `log` (loss log scale), `baseline` (1-D linear regression), `regions` (2-D
+// linear regions). The page writes only those that differ from their defaults.
+const VIEW_KEYS = ["log", "baseline", "regions"];
 
 /** The hash key naming a config field, e.g. ("dataset", "seed") -> "data_seed". */
 export function hashKey(group, field) {
@@ -73,7 +77,7 @@ function decode(type, text) {
 }
 
 /**
- * Read the hash: {config, lesson, watch}. `config` is a partial run config holding only the keys
+ * Read the hash: {config, lesson, watch, view}. `view` holds the toggles present, e.g. {log: false}. `config` is a partial run config holding only the keys
  * present (the server fills the rest); numbers that do not parse are dropped. `watch` is a run id to
  * join instead of starting a run (then `config` is only its last known config), or null.
  */
@@ -88,15 +92,18 @@ export function readHash(hash = window.location.hash) {
     if (typeof value === "number" && !Number.isFinite(value)) continue;
     (config[group] ??= {})[field] = value;
   }
-  return { config, lesson: params.get("lesson"), watch: params.get("watch") || null };
+  const view = {};
+  for (const key of VIEW_KEYS) if (params.has(key)) view[key] = decode("bool", params.get(key));
+  return { config, lesson: params.get("lesson"), watch: params.get("watch") || null, view };
 }
 
 /**
  * Write a full run config (as the server reports it) and the lesson id into the hash; `watch` is the
  * id of the watched run when this tab watches someone else's run (the config then records its last
- * known settings, for starting one's own run if it goes away).
+ * known settings, for starting one's own run if it goes away). `view`: the toggles to record (those
+ * that differ from their defaults).
  */
-export function writeHash(config, lesson, watch = null) {
+export function writeHash(config, lesson, watch = null, view = {}) {
   const params = new URLSearchParams();
   if (watch) params.set("watch", watch);
   if (lesson) params.set("lesson", lesson);
@@ -104,6 +111,7 @@ export function writeHash(config, lesson, watch = null) {
     const text = encode(type, config?.[group]?.[field]);
     if (text !== null) params.set(key, text);
   }
+  for (const key of VIEW_KEYS) if (key in view) params.set(key, encode("bool", view[key]));
   const hash = `#${params.toString().replaceAll("%7C", "|").replaceAll("%3B", ";").replaceAll("%2C", ",")}`;
   if (hash !== window.location.hash) history.replaceState(null, "", hash);
 }
