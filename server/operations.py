@@ -21,8 +21,6 @@ from server.slot import Slot
 if TYPE_CHECKING:
     from server.scheduler import Scheduler
 
-LIVE_FIELDS = {"learning_rate", "momentum", "weight_decay", "batch_size", "optimizer"}
-
 
 class Operations:
     """REST and websocket commands, run between training slices."""
