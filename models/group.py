@@ -13,7 +13,7 @@ import torch
 from models import history as buffers
 from models import rows as rowstore
 from models.batched import Network, Problem
-from models.checkpoint import RunState
+from models.checkpoint import RunState, check_state
 from models.datasets import Dataset, make_dataset
 from models.network import MLP, ModelConfig
 from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
@@ -61,7 +61,11 @@ class RunGroup:
         self._record(len(self._ids) - 1)
 
     def import_run(self, run_id: str, state: RunState) -> None:
-        """Continue a run exported from a group (or loaded from a checkpoint) right where it was."""
+        """Continue a run exported from a group (or loaded from a checkpoint) right where it was.
+
+        The state is checked first (models/checkpoint.check_state): a bad one raises ValueError
+        and leaves the group untouched."""
+        state = check_state(state, strict_optimizer=False)
         self._insert(run_id, state.config, state)
         self._archive.start(run_id, state.history, seen=True)
 

@@ -66,5 +66,9 @@ class History:
                        np.concatenate([self.test_loss, other.test_loss]))
 
     def slice(self, start: int, stop: int | None = None, every: int = 1) -> "History":
+        """Points start:stop:every as contiguous copies (orjson and torch need contiguous arrays;
+        a strided view of a thinned history once made every reader of a long run fail)."""
         part = slice(start, stop, every)
-        return History(self.step[part], self.train_loss[part], self.test_loss[part])
+        return History(np.ascontiguousarray(self.step[part]),
+                       np.ascontiguousarray(self.train_loss[part]),
+                       np.ascontiguousarray(self.test_loss[part]))

@@ -19,6 +19,12 @@ from models.schedule import seed_key, steps_per_epoch
 
 Tensor = torch.Tensor
 DATA_KEYS = ("x_train", "t_train", "x_test", "t_test")  # padded with zeros along axis 1
+HOST_DTYPES = {
+    "steps": np.int64, "opt_origin": np.int64, "sched_step": np.int64, "sched_epoch": np.int64,
+    "batch": np.int64, "per_epoch": np.int64, "n_train": np.int64, "n_test": np.int64,
+    "lr": np.float64, "momentum": np.float64, "decay": np.float64, "scale": np.float64,
+    "hist_count": np.int64, "diverged": np.bool_,
+}
 
 
 def initial_parameters(config: RunConfig) -> Tensor:
@@ -73,7 +79,8 @@ def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
         "scale": gradient_scale(info.task, model.outputs), "hist_count": 0,
         "diverged": diverged,
     }
-    host = {key: np.array([value]) for key, value in host.items()}
+    # explicit dtypes: a value of another type would silently retype the whole group's column
+    host = {key: np.array([value], dtype=HOST_DTYPES[key]) for key, value in host.items()}
     return dev, host
 
 
