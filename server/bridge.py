@@ -89,11 +89,22 @@ def check_config(config: schemas.RunConfig, settings: Settings) -> None:
             raise ApiError(422, str(error), "dataset.points") from None
 
 
-def _check_step_cost(config: schemas.RunConfig, info: DatasetInfo, settings: Settings) -> None:
-    """One step costs about parameters x points in a batch; one huge run would stall everyone."""
+def step_cost(config: schemas.RunConfig) -> float:
+    """parameters x points of one training step (the batch, or all training points)."""
+    parameters, batch = _step_size(config)
+    return float(parameters * batch)
+
+
+def _step_size(config: schemas.RunConfig) -> tuple[int, int]:
+    info = DATASETS[config.dataset.name]
     n_points = len(config.dataset.points or ()) if info.custom else config.dataset.n_points
     batch = min(config.training.batch_size or n_points, n_points)
-    parameters = parameter_count(engine_config(config).model)
+    return parameter_count(engine_config(config).model), batch
+
+
+def _check_step_cost(config: schemas.RunConfig, info: DatasetInfo, settings: Settings) -> None:
+    """One step costs about parameters x points in a batch; one huge run would stall everyone."""
+    parameters, batch = _step_size(config)
     cost = parameters * batch
     if cost > settings.max_step_cost:
         raise ApiError(422, f"this network and batch are too large for this server: "
@@ -103,8 +114,18 @@ def _check_step_cost(config: schemas.RunConfig, info: DatasetInfo, settings: Set
                        "model.hidden_units")
 
 
-def status_name(playing: bool, status: RunStatus) -> str:
+def status_name(playing: bool, status: RunStatus, error: str | None = None) -> str:
+    if error:
+        return "failed"
     return "diverged" if status.diverged else "running" if playing else "paused"
+
+
+EXACT_INTEGERS = 2**53  # beyond, JSON readers (and orjson's 64-bit integers) lose or refuse them
+
+
+def json_count(value: int) -> int | float:
+    """A count as JSON can carry it: exact up to 2**53, a float beyond (257**8 is a real bound)."""
+    return value if value <= EXACT_INTEGERS else float(value)
 
 
 def _finite(value: float | None) -> float | None:
@@ -127,19 +148,21 @@ def run_static(run_id: str, config: schemas.RunConfig, model: ModelConfig,
         "parameter_count": parameter_count(model),
         "lecture_parameter_count": (lecture_parameter_count(model.hidden_units, model.depth)
                                     if lecture else None),
-        "region_bound": (region_bound(model.hidden_units, model.depth)
+        "region_bound": (json_count(region_bound(model.hidden_units, model.depth))
                          if piecewise and model.inputs == 1 else None),
         "device": device,
     }
 
 
 def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
-             steps_per_second: float, linear_regions: int | None) -> dict[str, Any]:
+             steps_per_second: float, linear_regions: int | None,
+             error: str | None = None) -> dict[str, Any]:
     """The wire Run: `static` (from run_static) and the run's current state."""
     diverged = status.diverged
     return {
         **static,
-        "status": status_name(playing, status),
+        "status": status_name(playing, status, error),
+        "error": error,
         "step": int(status.step),
         "epoch": float(status.epoch),
         "train_loss": None if diverged else _finite(status.train_loss),

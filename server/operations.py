@@ -23,24 +23,28 @@ if TYPE_CHECKING:
 
 
 class Operations:
-    """REST and websocket commands, run between training slices."""
+    """REST and websocket commands, run between training slices. Each either succeeds completely
+    or changes nothing (a half-made run is removed, a half-applied change undone)."""
 
-    def _check_capacity(self: Scheduler) -> None:
-        limit = self.settings.max_runs
-        if len(self.registry.runs) >= limit:
-            raise ApiError(429, f"this server already holds max_runs = {limit} runs; "
-                                "delete one or try again later")
-
-    def op_create(self: Scheduler, config: schemas.RunConfig) -> dict[str, Any]:
+    def op_create(self: Scheduler, config: schemas.RunConfig, owner: str = "") -> dict[str, Any]:
         bridge.check_config(config, self.settings)
-        self._check_capacity()
-        entry = RunEntry(new_run_id(), config, bridge.engine_config(config))
+        self.budgets.check_capacity(self.registry, owner)
+        entry = RunEntry(new_run_id(), config, bridge.engine_config(config), owner=owner)
         self.registry.add(entry)
-        return self.op_get(entry.id)
+        return self._view_or_remove(entry)
+
+    def _view_or_remove(self: Scheduler, entry: RunEntry) -> dict[str, Any]:
+        try:
+            return self.op_get(entry.id)
+        except BaseException:
+            self.registry.remove(entry)
+            raise
 
     def op_get(self: Scheduler, run_id: str) -> dict[str, Any]:
         entry = self.registry.get(run_id)
         entry.last_activity = time.monotonic()
+        if entry.error:
+            return self._run_view(entry)
         group = self.registry.group(entry)
         entry.status = group.statuses([run_id])[run_id]
         stale = entry.linear_regions is None or entry.regions_step != entry.status.step
@@ -67,36 +71,57 @@ class Operations:
         old = entry.config
         live = (config.dataset == old.dataset and config.model == old.model
                 and config.training.seed == old.training.seed)
-        if live:
-            if config.training != old.training:
-                self.registry.set_training(entry, config)
-        else:
-            self.registry.rebuild(entry, config)
-            entry.linear_regions = None
-            self.resnapshot(entry)
+        if entry.active:
+            self.budgets.check_training(self.registry, entry, bridge.step_cost(config))
+        if not live:
+            self.budgets.check_rebuild(run_id)
+        self._apply_config(entry, config, live)
+        try:
+            view = self.op_get(run_id)
+        except BaseException:
+            self._apply_config(entry, old, live)  # back to what it was, then report
+            raise
         entry.touch()
-        return {"run": self.op_get(run_id), "applied": "live" if live else "rebuilt"}
+        return {"run": view, "applied": "live" if live else "rebuilt"}
+
+    def _apply_config(self: Scheduler, entry: RunEntry, config: schemas.RunConfig,
+                      live: bool) -> None:
+        if live:
+            if config.training != entry.config.training:
+                self.registry.set_training(entry, config)
+            return
+        self.registry.rebuild(entry, config)
+        entry.linear_regions = None
+        self.resnapshot(entry)
 
     def op_delete(self: Scheduler, run_id: str) -> None:
         entry = self.registry.get(run_id)
         self.close_watchers(entry)
         for future in entry.train_waiters:
-            future.set_exception(ApiError(404, f"run {run_id!r} was deleted", "id"))
+            future.set_exception(ApiError(404, "the run was deleted", "id"))
         entry.train_waiters = []
         self.registry.remove(entry)
+        self.budgets.forget(run_id)
 
-    def op_play(self: Scheduler, run_id: str, rest: bool = True) -> dict[str, Any]:
-        entry = self.registry.get(run_id)
+    def _check_trainable(self: Scheduler, entry: RunEntry) -> None:
+        if entry.error:
+            raise ApiError(409, f"the run failed: {entry.error}; reset it", "status")
         if entry.diverged:
             raise ApiError(409, "the run diverged (its loss is not finite); reset it or lower "
                                 "the learning rate", "status")
-        entry.playing, entry.rest_started = True, rest
+
+    def op_play(self: Scheduler, run_id: str, rest: bool = True) -> dict[str, Any]:
+        entry = self.registry.get(run_id)
+        self._check_trainable(entry)
+        if not entry.active:
+            self.budgets.check_training(self.registry, entry)
+        entry.playing = True
         entry.touch()
         return self._run_view(entry)
 
     def op_pause(self: Scheduler, run_id: str) -> dict[str, Any]:
         entry = self.registry.get(run_id)
-        entry.playing = entry.rest_started = False
+        entry.playing = False
         entry.train_remaining = 0
         for future in entry.train_waiters:
             future.set_exception(ApiError(409, "the run was paused while training", "id"))
@@ -110,6 +135,7 @@ class Operations:
             future.set_exception(ApiError(409, "the run was reset while training", "id"))
         entry.train_waiters, entry.train_remaining = [], 0
         self.registry.group(entry).reset(run_id)
+        entry.error = None  # a fresh start from the seeds: a failure does not carry over
         entry.pending_rows, entry.linear_regions = [], None
         entry.window_steps, entry.steps_per_second = 0, 0.0
         self.resnapshot(entry)
@@ -124,10 +150,14 @@ class Operations:
             raise ApiError(422, f"steps = {steps} is over this server's limit max_steps_per_call "
                                 f"= {self.settings.max_steps_per_call}", "steps")
         entry = self.registry.get(run_id)
+        if entry.error:
+            self._check_trainable(entry)
         future: Future = Future()
         if entry.diverged:
             future.set_result(self.op_get(run_id))
             return future
+        if not entry.active:
+            self.budgets.check_training(self.registry, entry)
         entry.train_remaining = min(entry.train_remaining + steps,
                                     self.settings.max_steps_per_call)
         if wait:
@@ -147,6 +177,8 @@ class Operations:
 
     def op_function(self: Scheduler, run_id: str) -> bytes:
         entry = self.registry.get(run_id)
+        if entry.error:
+            raise ApiError(409, f"the run failed: {entry.error}; reset it", "status")
         layers = self.registry.group(entry).layers([run_id])[run_id]
         function = self._function_json(entry, layers)
         if function == b"null":
@@ -164,8 +196,8 @@ class Operations:
         name = f"nn-playground-{entry.config.dataset.name}-step{state.step}.safetensors"
         return save_run(state), name
 
-    def op_import(self: Scheduler, data: bytes) -> dict[str, Any]:
-        try:  # untrusted bytes: whatever fails to parse is the upload's fault, not a 500
+    def op_import(self: Scheduler, data: bytes, owner: str = "") -> dict[str, Any]:
+        try:  # untrusted bytes: load_run checks every tensor, anything else is the file's fault
             state = load_run(data)
             config = bridge.wire_config(state.config)
         except Exception as error:  # noqa: BLE001
@@ -174,15 +206,20 @@ class Operations:
                 message = f"not a run checkpoint: {message}"
             raise ApiError(422, message) from None
         bridge.check_config(config, self.settings)
-        self._check_capacity()
-        entry = RunEntry(new_run_id(), config, bridge.engine_config(config))
+        self.budgets.check_capacity(self.registry, owner)
+        entry = RunEntry(new_run_id(), config, bridge.engine_config(config), owner=owner)
         self.registry.add(entry, state=state)
-        return self.op_get(entry.id)
+        return self._view_or_remove(entry)
 
     def op_subscribe(self: Scheduler, run_id: str, slot: Slot) -> None:
+        """Watch a run: its snapshot is built first, so a failure subscribes nobody."""
         entry = self.registry.get(run_id)
+        if not entry.error:
+            entry.pending_rows.append(bridge.history_rows(
+                self.registry.group(entry).drain_history([run_id])[run_id]))
+        message, last_step = self.snapshot(entry)
         entry.subscribers.append(slot)
-        self.resnapshot(entry, [slot])
+        self._deliver(slot.offer_snapshot, message, last_step)
         entry.last_activity = time.monotonic()
 
     def op_unsubscribe(self: Scheduler, run_id: str, slot: Slot) -> None:

@@ -34,8 +34,10 @@ class RunEntry:
     id: str
     config: schemas.RunConfig
     engine: RunConfig
+    owner: str = ""  # the client address that created it (its budgets, see operations.py)
+    cost: float = 0.0  # parameters x points of one training step (bridge.step_cost)
     playing: bool = False
-    rest_started: bool = False  # started over REST: no idle pause
+    error: str | None = None  # set when the server failed on this run (Scheduler.fail)
     status: RunStatus | None = None
     linear_regions: int | None = None
     regions_step: int = -1  # the step linear_regions was counted at
@@ -64,6 +66,11 @@ class RunEntry:
     def diverged(self) -> bool:
         return self.status is not None and self.status.diverged
 
+    @property
+    def active(self) -> bool:
+        """It has steps to take now: playing or a REST train pending, and able to train."""
+        return bool(self.playing or self.train_remaining) and not (self.diverged or self.error)
+
     def touch(self) -> None:
         self.last_activity = time.monotonic()
         self.dirty = self.urgent = True
@@ -76,6 +83,9 @@ class Registry:
         self.device = device
         self.runs: dict[str, RunEntry] = {}
         self.groups: dict[GroupKey, RunGroup] = {}
+
+    def owned_by(self, owner: str) -> list[RunEntry]:
+        return [entry for entry in self.runs.values() if entry.owner == owner]
 
     def get(self, run_id: str) -> RunEntry:
         """The run, and any request about it counts as activity (see run_ttl)."""
@@ -101,14 +111,15 @@ class Registry:
             if state is None:
                 group.add(entry.id, entry.engine)
             else:
-                group.import_run(entry.id, state)
-        except (ValueError, RuntimeError) as error:  # RuntimeError: tensors of a forged checkpoint
+                group.import_run(entry.id, state)  # checks every tensor before it goes in
+        except ValueError as error:
             raise ApiError(422, str(error), "config") from None
         self.groups[key] = group
         self.runs[entry.id] = entry
         entry.status = group.statuses([entry.id])[entry.id]
         entry.baseline = bridge.baseline_view(group.dataset(entry.id))
-        entry.data_json = entry.static = None
+        entry.data_json = entry.static = entry.error = None
+        entry.cost = bridge.step_cost(entry.config)
         entry.pending_rows = []
         group.drain_history([entry.id])  # frames carry what comes after the snapshot
 
@@ -147,6 +158,7 @@ class Registry:
         if engine.training.optimizer == entry.engine.training.optimizer:
             self.group(entry).set_training(entry.id, engine.training)
             entry.config, entry.engine, entry.static = config, engine, None
+            entry.cost = bridge.step_cost(config)
             return
         state = self.detach(entry)  # the engine starts a fresh state for the new optimizer
         del self.runs[entry.id]

@@ -13,7 +13,8 @@ from server.schemas import Problem, ValidationProblem
 from server.slot import dumps
 
 NOT_FOUND = {404: {"model": Problem, "description": "no such run (or it expired)"}}
-LIMITS = {429: {"model": Problem, "description": "this server holds max_runs runs already"}}
+LIMITS = {429: {"model": Problem, "description": "over a limit of this server or of this "
+                                                "client (runs, training cost, rebuild rate)"}}
 CONFLICT = {409: {"model": Problem, "description": "not possible in the run's state"}}
 MALFORMED = {400: {"model": Problem, "description": "the body could not be decoded"}}
 INVALID = {422: {"model": ValidationProblem, "description": "a field is wrong or over a limit"}}

@@ -113,7 +113,9 @@ Task = Literal["regression", "binary", "multiclass"]
 class Run(BaseModel):
     id: str
     config: RunConfig
-    status: Literal["paused", "running", "diverged"]
+    status: Literal["paused", "running", "diverged", "failed"] = Field(
+        description="failed: the server failed on this run; see `error`, reset it")
+    error: str | None = Field(None, description="what failed, when status is failed")
     step: int
     epoch: float
     train_loss: float | None = Field(description="null when diverged")
@@ -126,7 +128,8 @@ class Run(BaseModel):
     parameter_count: int
     lecture_parameter_count: int | None = Field(description="1 input, 1 output only")
     linear_regions: int | None = Field(description="piecewise-linear activations, 1-D/2-D input")
-    region_bound: int | None = Field(description="the lecture's (D+1)^K, 1-D piecewise-linear")
+    region_bound: int | float | None = Field(
+        description="the lecture's (D+1)^K, 1-D piecewise-linear; a float beyond 2^53")
     steps_per_second: float
     device: str
 
@@ -270,10 +273,11 @@ class Options(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "stale"]
     device: str
     torch: str
     runs: int
+    loop_age: float = Field(description="s since the training loop last completed a pass")
 
 
 # Websocket, server -> client.

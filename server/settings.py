@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import HTTPConnection
 
@@ -34,6 +35,22 @@ class Settings(BaseSettings):
     grid_resolution: int = Field(48, ge=8, le=200, description="2-D function grid per axis")
     slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
     log_level: str = "info"
+
+    # Budgets and health (per client address, per run, the training loop)
+    max_runs_per_client: int = Field(128, ge=1, description="runs one client address may hold "
+                                     "(a classroom may share one address: be generous)")
+    max_client_step_cost: float = Field(1e9, gt=0, description="parameters x points per step "
+                                        "of all the runs one client address trains at once")
+    rebuild_rate_limit: str = Field("5/second", description="rebuilds of one run (new data or "
+                                    "architecture), as a `limits` rate such as 5/second")
+    health_timeout: float = Field(15.0, gt=0, description="s without a completed training-loop "
+                                  "pass before /api/health answers 503")
+
+    @field_validator("rebuild_rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse_rate(value)  # ValueError for anything limits cannot read
+        return value
 
 
 def get_settings(request: HTTPConnection) -> Settings:

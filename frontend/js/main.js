@@ -124,6 +124,7 @@ function drawRun(run, fn) {
   document.body.dataset.running = running ? "1" : "0";
   $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
   states.diverged(run);
+  states.failed(run);
   saveHash();
 }
 

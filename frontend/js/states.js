@@ -1,6 +1,6 @@
 // Words and actions for run states: the connection (lost, back, unreachable, a fresh run after a
-// restart, a watched run gone), a deleted run and a diverged one. Banners through Notices; it
-// draws nothing and sends only what its buttons offer.
+// restart, a watched run gone), a deleted run, a diverged one and one the server failed on.
+// Banners through Notices; it draws nothing and sends only what its buttons offer.
 
 export class RunStates {
   /**
@@ -55,5 +55,16 @@ export class RunStates {
       } });
     }
     this.notices.show("diverged", `Training diverged: the loss is no longer a finite number. The learning rate α = ${lr} is probably too large.`, { actions });
+  }
+
+  /** Show or clear the banner for a run the server failed on (status "failed", with `error`). */
+  failed(run) {
+    if (run.status !== "failed") {
+      this.notices.hide("failed");
+      return;
+    }
+    this.notices.show("failed", `This run stopped: ${run.error}. Everyone else's runs go on. Reset it to start again from its seed.`, {
+      actions: [{ label: "Reset", run: () => this.session.reset() }],
+    });
   }
 }

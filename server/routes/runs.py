@@ -32,10 +32,16 @@ RunId = Annotated[str, Path(min_length=1, max_length=64, description="from POST 
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
 
+def client_address(request: Request) -> str:
+    """Who asks, for the per-client budgets (behind a proxy: the address it forwards)."""
+    return request.client.host if request.client else ""
+
+
 @router.post("", response_model=Run, status_code=201, responses=LIMITS)
-async def create_run(scheduler: SchedulerDep,
+async def create_run(request: Request, scheduler: SchedulerDep,
                      config: Annotated[RunConfig | None, Body()] = None) -> Response:
-    run = await scheduler.call(scheduler.op_create, config or RunConfig())
+    run = await scheduler.call(scheduler.op_create, config or RunConfig(),
+                               client_address(request))
     return json_response(run, 201)
 
 
@@ -55,7 +61,7 @@ async def import_run(request: Request, scheduler: SchedulerDep,
         if size > limit:
             raise ApiError(413, f"checkpoint over max_upload_bytes = {limit}", "body")
         chunks.append(chunk)
-    run = await scheduler.call(scheduler.op_import, b"".join(chunks))
+    run = await scheduler.call(scheduler.op_import, b"".join(chunks), client_address(request))
     return json_response(run, 201)
 
 
@@ -64,7 +70,7 @@ async def get_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
     return json_response(await scheduler.call(scheduler.op_get, run_id))
 
 
-@router.patch("/{run_id}", response_model=PatchResult, responses=NOT_FOUND)
+@router.patch("/{run_id}", response_model=PatchResult, responses={**NOT_FOUND, **LIMITS})
 async def patch_run(run_id: RunId, patch: RunConfigPatch, scheduler: SchedulerDep) -> Response:
     """Training hyperparameters apply live; a new dataset, model or seed rebuilds and resets."""
     return json_response(await scheduler.call(scheduler.op_patch, run_id, patch))
@@ -76,16 +82,19 @@ async def delete_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{run_id}/train", response_model=Run, responses={**NOT_FOUND, **CONFLICT})
+@router.post("/{run_id}/train", response_model=Run,
+             responses={**NOT_FOUND, **CONFLICT, **LIMITS})
 async def train_run(run_id: RunId, request: TrainRequest, scheduler: SchedulerDep) -> Response:
     """Train `steps` steps (at most max_steps_per_call) and answer when they are done."""
     done = await scheduler.call(scheduler.op_train, run_id, request.steps)
     return json_response(await asyncio.wrap_future(done))
 
 
-@router.post("/{run_id}/play", response_model=Run, responses={**NOT_FOUND, **CONFLICT})
+@router.post("/{run_id}/play", response_model=Run,
+             responses={**NOT_FOUND, **CONFLICT, **LIMITS})
 async def play_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    """Train continuously, watched or not, until paused or the run expires."""
+    """Train continuously until paused, or until nobody watched it or asked about it for
+    idle_timeout seconds."""
     return json_response(await scheduler.call(scheduler.op_play, run_id, True))
 
 

@@ -31,7 +31,8 @@ export class StatsView {
     this.#set("accuracy", run.accuracy === null || run.accuracy === undefined
       ? "n/a" : `${(100 * run.accuracy).toFixed(1)}%`);
     this.#set("steps_per_second", run.status === "running"
-      ? Math.round(run.steps_per_second).toLocaleString("en-US") : "paused");
+      ? Math.round(run.steps_per_second).toLocaleString("en-US")
+      : { failed: "stopped (failed)", diverged: "stopped (diverged)" }[run.status] ?? "paused");
     this.#set("device", run.device);
     this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
     this.#set("formula", formula(run, cfg));
@@ -68,7 +69,10 @@ function formula(run, cfg) {
 function regions(run, piecewise) {
   if (!piecewise) return "n/a (smooth activation: no kinks)";
   if (run.status === "diverged") return "– (diverged)";
+  if (run.status === "failed") return "– (failed)";
   if (run.linear_regions === null || run.linear_regions === undefined) return "–";
   if (run.region_bound === null || run.region_bound === undefined) return String(run.linear_regions);
-  return `${run.linear_regions} of at most (D+1)^K = ${run.region_bound.toLocaleString("en-US")}`;
+  const bound = run.region_bound; // beyond 2^53 the server sends a float: write it as a power
+  const text = bound >= 1e9 ? bound.toExponential(2).replace("e+", "×10^") : bound.toLocaleString("en-US");
+  return `${run.linear_regions} of at most (D+1)^K = ${text}`;
 }
