@@ -140,7 +140,13 @@ class RunGroup:
         data = self._derived() if whole else {k: v[index] for k, v in self._derived().items()}
         host = {k: v[rows] for k, v in self._host.items()}
         problem = Problem([self._tasks[r] for r in rows], self.device)
-        advance(self, dev, data, host, problem, index, n)
+        try:
+            advance(self, dev, data, host, problem, index, n)
+        except BaseException:
+            if whole:  # the weights moved in place for some of the n steps: count those steps
+                self._host["steps"][rows] = self._dev["step"][index].long().cpu().numpy()
+                self._host["hist_count"][rows] += 1  # collect whatever was recorded
+            raise
         if not whole:
             for key, value in dev.items():
                 if key not in rowstore.DATA_KEYS and key != "seed_key":
