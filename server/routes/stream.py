@@ -35,11 +35,7 @@ async def stream(websocket: WebSocket, run_id: str,
                  scheduler: Annotated[Scheduler, Depends(get_scheduler)]) -> None:
     await websocket.accept()
     slot = Slot()
-    try:
-        await scheduler.call(scheduler.op_subscribe, run_id, slot)
-    except ApiError as error:
-        await websocket.send_text(error_message(error.message, error.field).decode())
-        await websocket.close(code=4404 if error.status == 404 else 1011)
+    if not await _subscribe(websocket, slot, scheduler, run_id):
         return
     sender = asyncio.create_task(_send(websocket, slot, scheduler, run_id))
     receiver = asyncio.create_task(_receive(websocket, slot, scheduler, run_id))
@@ -55,6 +51,31 @@ async def stream(websocket: WebSocket, run_id: str,
             await websocket.close()
         except Exception:  # noqa: BLE001 - the client went away meanwhile
             log.debug("close after disconnect", exc_info=True)
+
+
+async def _subscribe(websocket: WebSocket, slot: Slot, scheduler: Scheduler,
+                     run_id: str) -> bool:
+    """Subscribe fully or not at all: on any failure the subscription is undone (the thread may
+    have added the slot before failing), the client gets an `error` and the socket is closed."""
+    try:
+        await scheduler.call(scheduler.op_subscribe, run_id, slot)
+        return True
+    except ApiError as error:
+        message, field = error.message, error.field
+        code = 4404 if error.status == 404 else 1011
+    except asyncio.CancelledError:  # the server is stopping or the task was cancelled
+        scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+        raise
+    except Exception:  # noqa: BLE001 - a bug below must not leave a watcher behind
+        log.exception("run %s: subscribing failed", run_id)
+        message, field, code = "the server could not start this stream", None, 1011
+    scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+    try:
+        await websocket.send_text(error_message(message, field).decode())
+        await websocket.close(code=code)
+    except Exception:  # noqa: BLE001 - the client went away meanwhile
+        log.debug("error after a failed subscribe", exc_info=True)
+    return False
 
 
 async def _send(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: str) -> None:
