@@ -1,6 +1,7 @@
 """Connection hygiene for uvicorn: a deadline for request headers, an abort for peers that stop
-reading, and the open-file limit that lets max_connections be reached. Only the transport layer:
-nothing here knows runs, routes or the scheduler; uvicorn keeps parsing HTTP and websockets itself.
+reading, the connection cap for websockets too, and the open-file limit that lets max_connections
+be reached. Only the transport layer: nothing here knows runs, routes or the scheduler, and
+uvicorn keeps parsing HTTP and websockets itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
 log = logging.getLogger(__name__)
 FILE_RESERVE = 256  # descriptors beyond the connections: the listener, libraries, logs, pipes
+REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+           b"content-length: 19\r\nconnection: close\r\n\r\nService Unavailable")
 if AutoWebSocketsProtocol is None:  # uvicorn[standard] brings websockets; refuse to run without
     raise ImportError("uvicorn found no websocket library: install uvicorn[standard]")
 
@@ -59,7 +62,8 @@ class StallGuard:
 
 
 class GuardedHTTPProtocol(StallGuard, AutoHTTPProtocol):  # type: ignore[valid-type, misc]
-    """uvicorn's HTTP protocol (httptools or h11, whichever it picks) with a header deadline.
+    """uvicorn's HTTP protocol (httptools or h11, whichever it picks) with a header deadline, and
+    its connection cap (limit_concurrency) applied to websocket upgrades too.
 
     The deadline starts when the connection opens and again when an idle keep-alive connection
     starts a new request (uvicorn then cancels its keep-alive timer, so a half-sent second request
@@ -87,6 +91,12 @@ class GuardedHTTPProtocol(StallGuard, AutoHTTPProtocol):  # type: ignore[valid-t
 
     def handle_websocket_upgrade(self, *args: Any) -> None:
         self._cancel_header_timer()  # the websocket protocol takes the transport over
+        limit = self.limit_concurrency  # uvicorn applies it to plain requests only
+        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+            log.warning("max_connections = %d reached: websocket refused with 503", limit)
+            self.transport.write(REFUSED)
+            self.transport.close()
+            return
         super().handle_websocket_upgrade(*args)
 
     def connection_lost(self, exc: Exception | None) -> None:

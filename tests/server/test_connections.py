@@ -158,20 +158,62 @@ def test_open_file_limit_is_raised_towards_the_hard_limit_and_never_lowered(
     assert result.stdout.split() == [str(expected), str(hard)]
 
 
-def stalled_websocket(server: LiveServer, run_id: str) -> socket.socket:
-    """A websocket client that says `play` and then never reads (a tiny receive window)."""
+def upgrade(server: LiveServer, run_id: str, window: int | None = None
+            ) -> tuple[socket.socket, bytes]:
+    """A raw websocket handshake for `run_id`'s stream: the socket and the response head.
+    `window`: a receive buffer this small (set before connecting), for a client that won't read."""
     sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a tiny window
+    if window is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, window)
     sock.connect(("127.0.0.1", server.port))
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall(f"GET /api/runs/{run_id}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                  "Sec-WebSocket-Version: 13\r\n\r\n".encode())
-    assert b" 101 " in sock.recv(1024)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)  # byte by byte: what follows the head is the stream's
+        if not chunk:
+            break
+        head += chunk
+    return sock, head
+
+
+def stalled_websocket(server: LiveServer, run_id: str) -> socket.socket:
+    """A websocket client that says `play` and then never reads (a tiny receive window)."""
+    sock, head = upgrade(server, run_id, window=4096)
+    assert b" 101 " in head
     payload, mask = b'{"type": "play"}', os.urandom(4)  # one masked text frame
     masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
     sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
     return sock
+
+
+def test_max_connections_caps_websockets_and_requests_alike() -> None:
+    env = {"PLAYGROUND_DEVICE": "cpu", "PLAYGROUND_MAX_CONNECTIONS": "4"}
+    with live_server(env=env) as server:
+        run = rest(server, "POST", "/api/runs", {})
+        watchers = [upgrade(server, run["id"]) for _ in range(3)]
+        try:
+            assert all(b" 101 " in head for _, head in watchers)
+            extra, head = upgrade(server, run["id"])
+            extra.close()
+            assert b" 503 " in head, "a websocket beyond max_connections was let in"
+            with pytest.raises(urllib.error.HTTPError) as full:
+                rest(server, "GET", "/api/health")
+            assert full.value.code == 503
+            watchers.pop()[0].close()
+            deadline = time.monotonic() + 10
+            while True:  # one left: room again, once the server has seen it go
+                try:
+                    assert rest(server, "GET", "/api/health")["status"] == "ok"
+                    break
+                except urllib.error.HTTPError:
+                    assert time.monotonic() < deadline, "the cap never let anyone in again"
+                    time.sleep(0.1)
+        finally:
+            for sock, _ in watchers:
+                sock.close()
 
 
 def test_a_websocket_that_stops_reading_is_dropped_and_its_run_idles(short: LiveServer) -> None:
