@@ -5,19 +5,24 @@ Never a 500 for bad input: anything a client can cause is an ApiError with the f
 
 from __future__ import annotations
 
+import math
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 
 class ApiError(Exception):
-    """A client-caused problem: HTTP status, a message for people and the field (dotted) if any."""
+    """A client-caused problem: HTTP status, a message for people and the field (dotted) if any;
+    `retry_after`: seconds after which the same request may succeed (a 429 of a rate cap)."""
 
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, message: str, field: str | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        self.retry_after = retry_after
 
     def detail(self) -> str | list[dict]:
         """FastAPI's shapes: 422 -> [{"loc", "msg", "type"}], other 4xx -> "message"."""
@@ -38,4 +43,7 @@ async def validation_error_handler(request: Request, error: RequestValidationErr
 
 
 async def api_error_handler(request: Request, error: ApiError) -> JSONResponse:
-    return JSONResponse({"detail": error.detail()}, status_code=error.status)
+    headers = None
+    if error.retry_after is not None:  # HTTP wants whole seconds; round up so a retry is not early
+        headers = {"Retry-After": str(max(0, math.ceil(error.retry_after)))}
+    return JSONResponse({"detail": error.detail()}, status_code=error.status, headers=headers)

@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="checkpoint import size")
     grid_resolution: int = Field(48, ge=8, le=200, description="2-D function grid per axis")
     slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
+    # Connections (timeouts, caps)
+    header_timeout: float = Field(10.0, gt=0, description="s a connection may take to send its "
+                                  "request headers; then it is closed")
+    keep_alive_timeout: float = Field(5.0, gt=0, description="s an idle keep-alive connection "
+                                      "stays open")
+    max_connections: int = Field(2048, ge=1, description="connections and requests at once; "
+                                 "beyond: 503 (1,000 watchers of one run fit)")
+    send_timeout: float = Field(10.0, gt=0, description="s a client may leave our writes "
+                                "unread; then its connection is aborted")
+    shutdown_timeout: float = Field(3.0, gt=0, description="s a shutdown waits for requests "
+                                    "and websockets in flight")
     log_level: str = "info"
 
     # Budgets and health (per client address, per run, the training loop)
