@@ -54,11 +54,9 @@ class Budgets:
             return
         reset = self._rebuilds.get_window_stats(self._rebuild_rate, "rebuild", run_id).reset_time
         wait = max(0.05, reset - time.time())
-        error = ApiError(429, f"this run was rebuilt too often (rebuild_rate_limit = "
-                              f"{self.settings.rebuild_rate_limit}); try again in {wait:.2f} s",
-                         "config")
-        error.retry_after = wait
-        raise error
+        raise ApiError(429, f"this run was rebuilt too often (rebuild_rate_limit = "
+                            f"{self.settings.rebuild_rate_limit}); try again in {wait:.2f} s",
+                       "config", retry_after=wait)
 
     def forget(self, run_id: str) -> None:
         self._rebuilds.clear(self._rebuild_rate, "rebuild", run_id)

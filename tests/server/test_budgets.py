@@ -64,6 +64,7 @@ def test_rebuilds_per_run_are_rate_limited() -> None:
             assert answer.status_code == 200 and answer.json()["applied"] == "rebuilt"
         refused = client.patch(path, json={"dataset": {"seed": 3}})
         assert refused.status_code == 429 and "rebuild_rate_limit" in refused.json()["detail"]
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert client.get(path).json()["config"]["dataset"]["seed"] == 2  # nothing changed
         live = client.patch(path, json={"training": {"learning_rate": 0.05}})
         assert live.status_code == 200 and live.json()["applied"] == "live"  # live is free
