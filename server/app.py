@@ -1,5 +1,6 @@
-"""create_app(settings): the FastAPI app, its routers, the page and plotly.js, and the lifespan
-that starts and stops the training thread. No module-level app state: everything lives in app.state.
+"""create_app(settings): the FastAPI app, its edge rules, routers, the page and plotly.js,
+and the lifespan that starts and stops the training thread. No module-level app state: everything
+lives in app.state.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from models.engine import default_device
+from server.edge import install_edge
 from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.routes import health, options, runs, stream
 from server.scheduler import Scheduler
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    install_edge(app, settings)
     for module in (health, options, runs, stream):
         app.include_router(module.router)
 

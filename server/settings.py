@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
     log_level: str = "info"
 
+    # HTTP edge (origin, host, bodies, headers)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest request body, except "
+                                "a checkpoint import (max_upload_bytes); beyond: 413")
+    allowed_origins: tuple[str, ...] = Field((), description="origins besides the server's own "
+                                             "that may change runs and open streams")
+    allowed_hosts: tuple[str, ...] = Field((), description="Host names accepted besides localhost; "
+                                           "checked when bound to loopback or when set")
+    frame_ancestors: str = Field("'self'", description="CSP frame-ancestors: who may embed a page")
+
 
 def get_settings(request: HTTPConnection) -> Settings:
     """The app's settings; routes take them with Depends(get_settings)."""
