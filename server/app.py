@@ -17,9 +17,10 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from models.engine import default_device
-from server.edge import install_edge
+from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.routes import health, options, runs, stream
 from server.scheduler import Scheduler
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, json_limit_handler)
     install_edge(app, settings)
     for module in (health, options, runs, stream):
         app.include_router(module.router)

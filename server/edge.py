@@ -1,7 +1,7 @@
 """The HTTP edge: rules every request meets before a route sees it (DESIGN.md "Notes").
 
 Host (DNS rebinding), Origin (cross-site writes and streams), request bodies (JSON only, bounded),
-and security headers on every response. Pure ASGI middlewares that
+security headers on every response, and the JSON a parser refuses. Pure ASGI middlewares that
 read headers and at most a bounded body; never a run, never the engine.
 """
 
@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 from collections.abc import Iterable
 from email.message import Message as MimeHeader
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -200,6 +203,25 @@ class BodyRules:
             return replay.pop() if replay else await receive()
 
         await self.app(scope, replayed, send)
+
+
+async def json_limit_handler(request: Request, error: HTTPException) -> Response:
+    """FastAPI answers 400 to any body its JSON parser raises on, beyond a JSONDecodeError. An
+    integer over Python's digit limit (kept: lifting it makes parsing quadratic) or nesting past
+    the recursion limit is JSON this server does not take: 422 json_invalid, as for any bad JSON.
+    A body that is not UTF-8 (a UnicodeError) stays FastAPI's 400."""
+    cause = error.__cause__
+    if (error.status_code == 400 and isinstance(cause, ValueError | RecursionError)
+            and not isinstance(cause, UnicodeError)):
+        if isinstance(cause, RecursionError):
+            reason = "nested too deeply"
+        elif "integer string conversion" in str(cause):
+            reason = f"an integer with more than {sys.get_int_max_str_digits()} digits"
+        else:
+            reason = str(cause)
+        detail = [{"loc": ["body"], "msg": f"JSON decode error: {reason}", "type": "json_invalid"}]
+        return JSONResponse({"detail": detail}, status_code=422)
+    return await http_exception_handler(request, error)
 
 
 def trusted_hosts(settings: Settings) -> list[str] | None:

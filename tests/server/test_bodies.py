@@ -1,8 +1,8 @@
 """Request bodies at the edge: JSON only (raw bytes for a checkpoint import), at most
-max_body_bytes, counted while streaming.
+max_body_bytes, counted while streaming; JSON beyond the parser's limits is a 422, not UTF-8 a 400.
 
 The attacks, made small: an oversized JSON body (with and without Content-Length), a form post
-from another site's page.
+from another site's page, a 5,000-digit integer.
 """
 
 from __future__ import annotations
@@ -171,3 +171,31 @@ def test_the_import_takes_only_octet_stream(client: TestClient) -> None:
     octet = client.post("/api/runs/import", content=b"garbage",
                         headers={"content-type": "application/octet-stream"})
     assert octet.status_code == 422  # past the edge: the route says it is no checkpoint
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/runs", b'{"dataset": {"seed": ' + b"7" * 5000 + b"}}"),
+    ("/api/runs", b"[" * 100_000),  # nesting past the parser's recursion limit
+    ("/api/runs/{id}/train", b'{"steps": ' + b"9" * 5000 + b"}"),
+])
+def test_json_beyond_the_parser_is_422_json_invalid(client: TestClient, path: str,
+                                                    body: bytes) -> None:
+    run = create(client)
+    response = client.post(path.format(id=run["id"]), content=body, headers=JSON)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body"] and error["type"] == "json_invalid"
+    assert error["msg"].startswith("JSON decode error")
+
+
+def test_a_long_but_parsable_integer_is_a_plain_validation_error(client: TestClient) -> None:
+    body = b'{"dataset": {"seed": ' + b"7" * 4000 + b"}}"
+    response = client.post("/api/runs", content=body, headers=JSON)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-2:] == ["dataset", "seed"]
+
+
+def test_a_body_that_is_not_utf8_stays_400(client: TestClient) -> None:
+    response = client.post("/api/runs", content=b'{"dataset": {"name": "\xff"}}', headers=JSON)
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)
