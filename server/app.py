@@ -1,4 +1,4 @@
-"""create_app(settings): the FastAPI app, its edge rules, routers, the page and plotly.js,
+"""create_app(settings): the FastAPI app, its edge rules, routers, docs, the page and plotly.js,
 and the lifespan that starts and stops the training thread. No module-level app state: everything
 lives in app.state.
 """
@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from models.engine import default_device
+from server.docs import install_docs
 from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.routes import health, options, runs, stream
@@ -59,12 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler.stop()
 
     app = FastAPI(title="nn-playground", version="0.1.0", lifespan=lifespan,
-                  description="Train small PyTorch networks and watch them learn.")
+                  description="Train small PyTorch networks and watch them learn.",
+                  docs_url=None, redoc_url=None)  # /docs comes from server/docs.py, no CDN
     app.state.settings = settings
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, json_limit_handler)
     install_edge(app, settings)
+    install_docs(app, settings)
     for module in (health, options, runs, stream):
         app.include_router(module.router)
 
