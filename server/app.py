@@ -23,6 +23,7 @@ from models.engine import default_device
 from server.docs import install_docs
 from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
+from server.logs import install_run_id_filter
 from server.routes import health, options, runs, stream
 from server.scheduler import Scheduler
 from server.settings import Settings
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(HTTPException, json_limit_handler)
     install_edge(app, settings)
+    install_run_id_filter()
     install_docs(app, settings)
     for module in (health, options, runs, stream):
         app.include_router(module.router)
