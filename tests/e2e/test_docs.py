@@ -4,7 +4,11 @@ and can call the API from the page."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.pagetools import TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
 
 
 def test_docs_work_offline_under_the_csp(page, server, screenshots) -> None:

@@ -117,6 +117,7 @@ def server() -> Iterator[LiveServer]:
         yield running
 
 
+@pytest.mark.slow
 def test_a_live_server_answers_a_huge_chunked_body_before_it_is_sent(server: LiveServer) -> None:
     """The 100 MB freeze, replayed on the wire: the 413 arrives while the client still sends."""
     total, sent, chunk = 64 * 2**20, 0, b"4000\r\n" + b" " * 0x4000 + b"\r\n"

@@ -168,6 +168,7 @@ def test_frame_ancestors_comes_from_the_settings() -> None:
         create_app(small_settings(frame_ancestors="'self'; script-src *"))
 
 
+@pytest.mark.slow
 def test_a_live_server_answers_a_foreign_handshake_403() -> None:
     """Over the wire the refused handshake is uvicorn's HTTP 403, before any frame is sent."""
     with live_server(env={"PLAYGROUND_DEVICE": "cpu"}) as server:

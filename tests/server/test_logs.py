@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from websockets.sync.client import connect
 
 from server.logs import RunIdFilter, redact
@@ -27,6 +28,7 @@ def call(server: LiveServer, method: str, path: str, body: dict | None = None) -
     return json.loads(text) if text.startswith(b"{") else None
 
 
+@pytest.mark.slow
 def test_a_live_servers_log_names_no_run_id() -> None:
     env = {"PLAYGROUND_DEVICE": "cpu", "PLAYGROUND_LOG_LEVEL": "info"}
     with live_server(env=env) as server:
