@@ -233,6 +233,12 @@ def trusted_hosts(settings: Settings) -> list[str] | None:
         loopback = False
     if not loopback and not settings.allowed_hosts:
         return None
+    for name in settings.allowed_hosts:  # TrustedHostMiddleware compares names, never ports
+        wildcard = name.startswith("*.") and "*" not in name[1:]
+        port = ":" in name and not (name.startswith("[") and name.endswith("]"))  # [v6] is fine
+        if not name or ("*" in name and not wildcard) or port or "/" in name:
+            raise ValueError(f"PLAYGROUND_ALLOWED_HOSTS: {name!r} is not a host name like "
+                             "play.example.org or *.example.org (no scheme, no port)")
     return [*LOOPBACK_NAMES, *settings.allowed_hosts]
 
 

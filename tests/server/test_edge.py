@@ -136,6 +136,21 @@ def test_a_server_on_all_interfaces_leaves_the_host_to_its_proxy() -> None:
         assert client.get("/api/health", headers={"host": "any.example"}).status_code == 400
 
 
+@pytest.mark.parametrize("name", ["play.example.org:8000", "https://play.example.org",
+                                  "*play.example.org", "play.*.org", ""])
+def test_allowed_hosts_must_be_host_names(name: str) -> None:
+    with pytest.raises(ValueError, match="PLAYGROUND_ALLOWED_HOSTS"):
+        create_app(small_settings(allowed_hosts=(name,)))
+
+
+def test_a_wildcard_host_allows_subdomains_only() -> None:
+    settings = small_settings(host="0.0.0.0", allowed_hosts=("*.example.org",))
+    create_app(small_settings(allowed_hosts=("[2001:db8::1]",)))  # an IPv6 literal is a name
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/health", headers={"host": "a.example.org"}).status_code == 200
+        assert client.get("/api/health", headers={"host": "example.org.evil"}).status_code == 400
+
+
 @pytest.mark.parametrize("path", ["/", "/api/health", "/api/runs/nope", "/static/plotly.min.js",
                                   "/openapi.json"])
 def test_every_response_carries_the_security_headers(client: TestClient, path: str) -> None:
