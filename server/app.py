@@ -1,5 +1,6 @@
-"""create_app(settings): the FastAPI app, its routers, the page and plotly.js, and the lifespan
-that starts and stops the training thread. No module-level app state: everything lives in app.state.
+"""create_app(settings): the FastAPI app, its edge rules, routers, docs, the page and plotly.js,
+and the lifespan that starts and stops the training thread. No module-level app state: everything
+lives in app.state.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from models.engine import default_device
+from server.docs import install_docs
+from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
+from server.logs import install_run_id_filter
 from server.routes import health, options, runs, stream
 from server.scheduler import Scheduler
 from server.settings import Settings
@@ -56,10 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             scheduler.stop()
 
     app = FastAPI(title="nn-playground", version="0.1.0", lifespan=lifespan,
-                  description="Train small PyTorch networks and watch them learn.")
+                  description="Train small PyTorch networks and watch them learn.",
+                  docs_url=None, redoc_url=None)  # /docs comes from server/docs.py, no CDN
     app.state.settings = settings
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, json_limit_handler)
+    install_edge(app, settings)
+    install_run_id_filter()
+    install_docs(app, settings)
     for module in (health, options, runs, stream):
         app.include_router(module.router)
 

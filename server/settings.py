@@ -47,6 +47,15 @@ class Settings(BaseSettings):
                                     "and websockets in flight")
     log_level: str = "info"
 
+    # HTTP edge (origin, host, bodies, headers)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest request body, except "
+                                "a checkpoint import (max_upload_bytes); beyond: 413")
+    allowed_origins: tuple[str, ...] = Field((), description="origins besides the server's own "
+                                             "that may change runs and open streams")
+    allowed_hosts: tuple[str, ...] = Field((), description="Host names accepted besides localhost; "
+                                           "checked when bound to loopback or when set")
+    frame_ancestors: str = Field("'self'", description="CSP frame-ancestors: who may embed a page")
+
     # Budgets and health (per client address, per run, the training loop)
     max_runs_per_client: int = Field(128, ge=1, description="runs one client address may hold "
                                      "(a classroom may share one address: be generous)")

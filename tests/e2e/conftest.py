@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +28,37 @@ VIEWPORT = {"width": 1440, "height": 1000}
 def server() -> Iterator[LiveServer]:
     with live_server() as running:
         yield running
+
+
+def wait_for_function_without_eval(page, expression: str, *, arg: Any = None,
+                                   timeout: float | None = None, polling: Any = None) -> Any:
+    """Page.wait_for_function, polled with page.evaluate. Playwright's own runs `eval(expression)`
+    inside the page, which the page's CSP refuses (no 'unsafe-eval', on purpose); page.evaluate
+    goes through the DevTools protocol, which the CSP does not cover."""
+    from playwright.sync_api import Error, TimeoutError
+
+    deadline = time.monotonic() + (30_000 if timeout is None else timeout) / 1000
+    while True:
+        try:
+            result = page.evaluate(expression, arg)
+        except Error as error:  # a navigation replaced the document: ask the new one
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"wait_for_function: {expression!r} still false after {timeout} ms")
+        page.wait_for_timeout(polling if isinstance(polling, int | float) else 50)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wait_without_eval() -> Iterator[None]:
+    from playwright.sync_api import Page
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Page, "wait_for_function", wait_for_function_without_eval)
+        yield
 
 
 @pytest.fixture(scope="module")

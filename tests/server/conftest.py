@@ -16,8 +16,10 @@ SERVER_MESSAGE = TypeAdapter(ServerMessage)
 
 
 def small_settings(**overrides) -> Settings:
+    # TestClient sends `Host: testserver`: allowed like a deployment's own name, so the Host check
+    # of a loopback-bound server (the default host) stays on in every test.
     values = dict(device="cpu", max_runs=8, max_hidden_units=64, max_depth=4, max_points=400,
-                  max_steps_per_call=500, frame_rate=30.0)
+                  max_steps_per_call=500, frame_rate=30.0, allowed_hosts=("testserver",))
     values.update(overrides)
     return Settings(**values)
 

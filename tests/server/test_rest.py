@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from server.schemas import Data, Function1D, Function2D, FunctionDigits, History, Options, Weights
 from tests.server.conftest import create
 
+OCTET_STREAM = {"content-type": "application/octet-stream"}  # the one body type import takes
 
 def relu_forward(layers: list[dict], x: np.ndarray) -> np.ndarray:
     """Reference: the served weights evaluated with plain numpy. x (N, in) -> (N, out)."""
@@ -195,7 +196,7 @@ def test_checkpoint_roundtrip(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/octet-stream"
     disposition = response.headers["content-disposition"]
     assert disposition == 'attachment; filename="nn-playground-sine-step40.safetensors"'
-    imported = client.post("/api/runs/import", content=response.content)
+    imported = client.post("/api/runs/import", content=response.content, headers=OCTET_STREAM)
     assert imported.status_code == 201, imported.text
     copy = imported.json()
     assert copy["id"] != run["id"] and copy["step"] == 40
@@ -209,12 +210,12 @@ def test_checkpoint_roundtrip(client: TestClient) -> None:
 
 @pytest.mark.parametrize("body", [b"", b"garbage", b"\x00" * 100, b'{"config": 1}'])
 def test_import_rejects_garbage(client: TestClient, body: bytes) -> None:
-    response = client.post("/api/runs/import", content=body)
+    response = client.post("/api/runs/import", content=body, headers=OCTET_STREAM)
     assert response.status_code == 422, response.text
 
 
 def test_import_error_names_the_problem_once(client: TestClient) -> None:
-    response = client.post("/api/runs/import", content=b"garbage")
+    response = client.post("/api/runs/import", content=b"garbage", headers=OCTET_STREAM)
     assert response.status_code == 422
     message = response.json()["detail"][0]["msg"]
     assert message.startswith("not a run checkpoint") and message.count("checkpoint") == 1
@@ -231,7 +232,7 @@ def test_import_rejects_forged_checkpoints(client: TestClient, old: bytes, new: 
     data = client.get(f"/api/runs/{run['id']}/checkpoint").content
     forged = data.replace(old, new, 1)
     assert forged != data
-    response = client.post("/api/runs/import", content=forged)
+    response = client.post("/api/runs/import", content=forged, headers=OCTET_STREAM)
     assert response.status_code == 422, response.text
     assert client.get("/api/health").json()["runs"] == 1
 
@@ -241,7 +242,7 @@ def test_import_size_limit() -> None:
     from tests.server.conftest import small_settings
 
     with TestClient(create_app(small_settings(max_upload_bytes=1024))) as client:
-        response = client.post("/api/runs/import", content=b"x" * 5000)
+        response = client.post("/api/runs/import", content=b"x" * 5000, headers=OCTET_STREAM)
         assert response.status_code == 413 and "max_upload_bytes" in response.json()["detail"]
 
 
