@@ -13,6 +13,7 @@ from server.schemas import Run, ServerMessage
 from server.settings import Settings
 
 SERVER_MESSAGE = TypeAdapter(ServerMessage)
+OCTET_STREAM = {"content-type": "application/octet-stream"}  # the one body type import takes
 
 
 def small_settings(**overrides) -> Settings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from server.app import create_app
-from tests.server.conftest import create, small_settings
+from tests.server.conftest import OCTET_STREAM, create, small_settings
 
 DEFAULT_RUN_COST = 25 * 80  # a 1-8-1 net (25 parameters) on the 80 training points of sine
 
@@ -22,7 +22,8 @@ def test_runs_per_client_address() -> None:
         refused = client.post("/api/runs", json={})
         assert refused.status_code == 429 and "max_runs_per_client" in refused.json()["detail"]
         checkpoint = client.get(f"/api/runs/{first['id']}/checkpoint").content
-        assert client.post("/api/runs/import", content=checkpoint).status_code == 429
+        imported = client.post("/api/runs/import", content=checkpoint, headers=OCTET_STREAM)
+        assert imported.status_code == 429
         assert client.get("/api/health").json()["runs"] == 2
         client.delete(f"/api/runs/{first['id']}")
         assert client.post("/api/runs", json={}).status_code == 201

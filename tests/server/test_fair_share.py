@@ -110,6 +110,5 @@ def test_a_classmate_keeps_frames_and_steps_beside_a_greedy_client() -> None:
         frames, steps = asyncio.run(watch(server, classmate["id"], 3.0))
         for run in greedy:
             assert rest(server, "GET", f"/api/runs/{run['id']}")["step"] > 0  # they train too
-    print("FAIRNESS", frames, alone_frames, steps, alone_steps)
     assert frames >= 0.5 * alone_frames, (frames, alone_frames)
     assert steps >= 0.2 * alone_steps, (steps, alone_steps)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from models.history import HISTORY_LIMIT
 from tests.forgery import forge, tensors_of
-from tests.server.conftest import create
+from tests.server.conftest import OCTET_STREAM, create
 
 FORGERIES = {
     "float64 counters": lambda t: {"counters": t["counters"].double()},
@@ -28,7 +28,7 @@ def test_a_forged_upload_is_refused_and_the_group_trains_on(client: TestClient,
     client.post(f"/api/runs/{honest['id']}/train", json={"steps": 20})
     data = client.get(f"/api/runs/{honest['id']}/checkpoint").content
     forged = forge(data, **FORGERIES[name](tensors_of(data)))
-    answer = client.post("/api/runs/import", content=forged)
+    answer = client.post("/api/runs/import", content=forged, headers=OCTET_STREAM)
     assert answer.status_code == 422, answer.text
     message = answer.json()["detail"][0]["msg"]
     assert message.startswith("not a run checkpoint: ")
@@ -50,7 +50,7 @@ def test_a_huge_history_upload_is_thinned(client: TestClient) -> None:
     forged = forge(data, history__step=torch.arange(points, dtype=torch.int64),
                    history__train_loss=losses, history__test_loss=losses.clone(),
                    counters=torch.tensor([points, 0, 0, 0, 0]))
-    answer = client.post("/api/runs/import", content=forged)
+    answer = client.post("/api/runs/import", content=forged, headers=OCTET_STREAM)
     assert answer.status_code == 201, answer.text
     history = client.get(f"/api/runs/{answer.json()['id']}/history").json()
     assert len(history["step"]) <= HISTORY_LIMIT

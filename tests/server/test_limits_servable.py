@@ -22,7 +22,7 @@ from server.app import create_app
 from server.schemas import Function, Run, Snapshot
 from server.schemas import History as HistorySchema
 from server.settings import Settings
-from tests.server.conftest import server_message
+from tests.server.conftest import OCTET_STREAM, server_message
 
 pytestmark = pytest.mark.slow
 USER_POINTS = {1: [{"x": [-0.5], "y": 0.0}, {"x": [0.5], "y": 1.0}, {"x": [0.0], "y": 1.0}],
@@ -32,7 +32,8 @@ USER_POINTS = {1: [{"x": [-0.5], "y": 0.0}, {"x": [0.5], "y": 1.0}, {"x": [0.0],
 
 @pytest.fixture(scope="module")
 def client():
-    settings = Settings(device="cpu", max_runs_per_client=1000)  # the real defaults otherwise
+    settings = Settings(device="cpu", max_runs_per_client=1000,  # the real defaults otherwise
+                        allowed_hosts=("testserver",))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -78,7 +79,8 @@ def test_the_largest_accepted_network_answers_every_endpoint(client: TestClient,
         assert rebuilt.status_code == 200 and rebuilt.json()["applied"] == "rebuilt"
         with client.websocket_connect(f"{path}/stream") as ws:
             assert isinstance(server_message(ws.receive_text()), Snapshot)
-        copy = client.post("/api/runs/import", content=client.get(f"{path}/checkpoint").content)
+        checkpoint = client.get(f"{path}/checkpoint").content
+        copy = client.post("/api/runs/import", content=checkpoint, headers=OCTET_STREAM)
         assert copy.status_code == 201, copy.text
         client.delete(f"/api/runs/{copy.json()['id']}")
     finally:
@@ -107,7 +109,7 @@ def test_a_thinned_history_stays_readable(client: TestClient) -> None:
     state.parameters = state.parameters.clone()
     for name, value in state.optimizer_state.items():
         state.optimizer_state[name] = torch.zeros_like(value)
-    imported = client.post("/api/runs/import", content=save_run(state))
+    imported = client.post("/api/runs/import", content=save_run(state), headers=OCTET_STREAM)
     assert imported.status_code == 201, imported.text
     path = f"/api/runs/{imported.json()['id']}"
     assert client.post(f"{path}/train", json={"steps": 200}).status_code == 200  # thins it

@@ -8,9 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.schemas import Data, Function1D, Function2D, FunctionDigits, History, Options, Weights
-from tests.server.conftest import create
+from tests.server.conftest import OCTET_STREAM, create
 
-OCTET_STREAM = {"content-type": "application/octet-stream"}  # the one body type import takes
 
 def relu_forward(layers: list[dict], x: np.ndarray) -> np.ndarray:
     """Reference: the served weights evaluated with plain numpy. x (N, in) -> (N, out)."""
