@@ -1,14 +1,15 @@
-"""The batched engine against the reference: a plain MLP trained alone with torch.optim on the
-same batches must give the same losses and weights, step for step, run by run."""
+"""The batched engine against the student's loop (models/loop.py): a plain MLP trained alone with
+torch.optim on the same batches must give the same losses and weights, step for step, run by run."""
 
 import numpy as np
 import pytest
 import torch
 
 from models.engine import RunGroup, TrainingConfig
+from models.loop import Loop
 from models.schedule import epoch_batches, steps_per_epoch
 
-from .conftest import Reference, run_config
+from .conftest import run_config
 
 TOLERANCE = 1e-5
 
@@ -20,13 +21,13 @@ def group_for(*configs, eval_every: int = 1) -> RunGroup:
     return group
 
 
-def assert_matches(group: RunGroup, run_id: str, reference: Reference, steps: int,
+def assert_matches(group: RunGroup, run_id: str, reference: Loop, steps: int,
                    weight_tolerance: float = TOLERANCE) -> None:
     """The engine's per-step full losses and final weights equal the reference's."""
-    expected = [reference.full_losses()]
+    expected = [reference.losses()]
     for _ in range(steps):
         reference.step()
-        expected.append(reference.full_losses())
+        expected.append(reference.losses())
     history = group.history(run_id)
     assert list(history.step) == list(range(steps + 1))
     np.testing.assert_allclose(history.train_loss, [e[0] for e in expected], rtol=TOLERANCE,
@@ -34,7 +35,7 @@ def assert_matches(group: RunGroup, run_id: str, reference: Reference, steps: in
     np.testing.assert_allclose(history.test_loss, [e[1] for e in expected], rtol=TOLERANCE,
                                atol=TOLERANCE)
     weights = group.export_run(run_id).parameters
-    torch.testing.assert_close(weights, reference.flat(), rtol=weight_tolerance,
+    torch.testing.assert_close(weights, reference.parameters(), rtol=weight_tolerance,
                                atol=weight_tolerance)
 
 
@@ -46,7 +47,7 @@ def test_single_run_matches_reference(activation, optimizer):
                         learning_rate=learning_rate, batch_size=8, weight_decay=0.01)
     group = group_for(config)
     group.step(25)
-    assert_matches(group, "run0", Reference(config), 25)
+    assert_matches(group, "run0", Loop(config), 25)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -63,7 +64,7 @@ def test_group_of_different_runs_matches_each_reference(optimizer):
     group = group_for(*configs)
     group.step(20)
     for index, config in enumerate(configs):
-        assert_matches(group, f"run{index}", Reference(config), 20)
+        assert_matches(group, f"run{index}", Loop(config), 20)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -74,7 +75,7 @@ def test_multiclass_and_two_inputs_match_reference(optimizer):
     group = group_for(config, run_config(dataset="blobs", n_points=30, inputs=2, outputs=3,
                                          depth=2, activation="tanh", optimizer=optimizer, seed=5))
     group.step(15)
-    assert_matches(group, "run0", Reference(config), 15)
+    assert_matches(group, "run0", Loop(config), 15)
 
 
 @pytest.mark.parametrize("init", ["default", "he", "xavier"])
@@ -82,7 +83,7 @@ def test_linear_model_and_inits_match_reference(init):
     config = run_config(depth=0, init=init, optimizer="sgd", learning_rate=0.2)
     group = group_for(config)
     group.step(10)
-    assert_matches(group, "run0", Reference(config), 10)
+    assert_matches(group, "run0", Loop(config), 10)
 
 
 def test_batch_norm_matches_reference_in_training_and_eval_mode():
@@ -92,11 +93,11 @@ def test_batch_norm_matches_reference_in_training_and_eval_mode():
                         n_points=37)
     group = group_for(config, run_config(batch_norm=True, depth=2, optimizer="momentum", seed=3))
     group.step(12)
-    reference = Reference(config)
+    reference = Loop(config)
     # Weights feeding batch norm are scale-invariant: float noise in them is not damped.
     assert_matches(group, "run0", reference, 12, weight_tolerance=2e-4)
     module = group.module("run0")
-    for ours, theirs in zip(module.layers, reference.module.layers, strict=True):
+    for ours, theirs in zip(module.layers, reference.model.layers, strict=True):
         if isinstance(ours, torch.nn.BatchNorm1d):
             torch.testing.assert_close(ours.running_mean, theirs.running_mean, atol=1e-5,
                                        rtol=1e-5)
@@ -136,7 +137,7 @@ def test_step_on_named_runs_leaves_the_others_bit_for_bit():
 def test_live_learning_rate_change_keeps_the_step_and_matches_reference():
     config = run_config(optimizer="momentum", learning_rate=0.05, batch_size=10)
     group = group_for(config)
-    reference = Reference(config)
+    reference = Loop(config)
     group.step(6)
     reference.step(6)
     faster = TrainingConfig(optimizer="momentum", learning_rate=0.2, batch_size=10)
@@ -148,7 +149,7 @@ def test_live_learning_rate_change_keeps_the_step_and_matches_reference():
     status = group.statuses()["run0"]
     assert status.step == 12
     assert group.config("run0").training.learning_rate == 0.2
-    torch.testing.assert_close(group.export_run("run0").parameters, reference.flat(),
+    torch.testing.assert_close(group.export_run("run0").parameters, reference.parameters(),
                                rtol=TOLERANCE, atol=TOLERANCE)
 
 
