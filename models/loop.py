@@ -10,12 +10,11 @@ from collections.abc import Iterable
 
 import torch
 
+from models.configs import ADAM_BETAS, ADAM_EPS, RunConfig, TrainingConfig
 from models.datasets import Dataset, make_dataset
+from models.engine.sampling import epoch_batches, steps_per_epoch
 from models.losses import loss_function
 from models.network import MLP
-from models.optim import ADAM_BETAS, ADAM_EPS, TrainingConfig
-from models.records import RunConfig
-from models.schedule import epoch_batches, steps_per_epoch
 
 
 def make_optimizer(training: TrainingConfig,

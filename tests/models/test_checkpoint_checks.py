@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import MAX_STEP, load_run, save_run
 from models.engine import RunGroup
-from models.history import HISTORY_LIMIT
+from models.engine.checkpoint import MAX_STEP, load_run, save_run
+from models.engine.history import HISTORY_LIMIT
 from tests.forgery import forge, tensors_of
 
 from .conftest import run_config

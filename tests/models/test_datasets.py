@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from models.configs import RunConfig, TrainingConfig
 from models.datasets import (
     DATASETS,
     MAX_USER_POINTS,
@@ -16,8 +17,6 @@ from models.datasets import (
 )
 from models.loop import Loop
 from models.network import ModelConfig
-from models.optim import TrainingConfig
-from models.records import RunConfig
 
 GROUPS = {"1d_regression", "1d_classification", "2d_classification", "2d_regression",
           "multiclass", "digits", "custom"}

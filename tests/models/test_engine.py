@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from models.engine import RunGroup, TrainingConfig
+from models.engine.sampling import epoch_batches, steps_per_epoch
 from models.loop import Loop
-from models.schedule import epoch_batches, steps_per_epoch
 
 from .conftest import run_config
 
@@ -262,8 +262,8 @@ def test_bad_input_raises_value_error():
 
 
 def test_history_of_runs_out_of_phase_and_buffer_growth(monkeypatch):
-    import models.history
-    monkeypatch.setattr(models.history, "PENDING_LIMIT", 100)
+    import models.engine.history
+    monkeypatch.setattr(models.engine.history, "PENDING_LIMIT", 100)
     group = group_for(run_config(seed=1), run_config(seed=2), eval_every=5)
     group.step(3, run_ids=["run0"])
     group.step(10)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models.activations import ACTIVATIONS
-from models.batched import Layout, Network, Problem
+from models.engine.batched import Layout, Network, Problem
 from models.losses import gradient_scale
 from models.network import (
     MLP,

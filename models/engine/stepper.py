@@ -7,9 +7,10 @@ host work (batch schedule, Adam's bias corrections) is done once per block of st
 import numpy as np
 import torch
 
-from models.batched import Network, Problem
-from models.optim import STATE_NAMES, adam_schedule, update
-from models.schedule import block_indices, dropout_keep
+from models.configs import OPTIMIZER_STATE
+from models.engine.batched import Network, Problem
+from models.engine.optim import adam_schedule, update
+from models.engine.sampling import block_indices, dropout_keep
 
 BLOCK_STEPS = 32  # steps whose batches are gathered at once
 BLOCK_ELEMENTS = 2_000_000  # bound on the floats gathered per block
@@ -58,7 +59,7 @@ def advance(group, dev: dict, data: dict, host: dict, problem: Problem, index: t
     runs = len(index)
     plan = _plan(host, device)
     linear = network.layout.linear(dev["params"])
-    state = [dev[name] for name in STATE_NAMES[optimizer]]
+    state = [dev[name] for name in OPTIMIZER_STATE[optimizer]]
     alive, counter = dev["alive"], dev["step"]
     moving = alive.view(runs, 1)  # 1.0 for live runs, 0.0 for diverged ones
     decay = plan["decay"] if host["decay"].any() else None

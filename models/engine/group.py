@@ -10,15 +10,15 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from models import history as buffers
-from models import rows as rowstore
-from models.batched import Network, Problem
-from models.checkpoint import RunState, check_state
+from models.configs import OPTIMIZER_STATE, OPTIMIZERS, RunConfig, TrainingConfig
 from models.datasets import Dataset, make_dataset
+from models.engine import history as buffers
+from models.engine import rows as rowstore
+from models.engine.batched import Network, Problem
+from models.engine.checkpoint import RunState, check_state
+from models.engine.records import History, RunStatus
+from models.engine.stepper import advance, evaluate, finite
 from models.network import MLP, ModelConfig
-from models.optim import OPTIMIZERS, STATE_NAMES, TrainingConfig
-from models.records import History, RunConfig, RunStatus
-from models.stepper import advance, evaluate, finite
 
 
 class RunGroup:
@@ -307,7 +307,7 @@ class RunGroup:
             config=self._configs[run_id],
             parameters=self._dev["params"][row].detach().cpu().clone(),
             optimizer_state={name: self._dev[name][row].detach().cpu().clone()
-                             for name in STATE_NAMES[self.optimizer]},
+                             for name in OPTIMIZER_STATE[self.optimizer]},
             statistics=self._dev["stats"][row].detach().cpu().clone(), step=step,
             optimizer_origin=int(host["opt_origin"][row]),
             schedule_step=int(host["sched_step"][row]),

@@ -8,7 +8,7 @@ hist_pos (R,) the next free column. Nothing here trains or evaluates.
 import numpy as np
 import torch
 
-from models.records import History
+from models.engine.records import History
 
 HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it the archive is thinned by 2
 PENDING_LIMIT = 4096  # device-side points per run before a step() call drains them first

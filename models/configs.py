@@ -1,18 +1,20 @@
-"""Optimisers for many runs at once, as in-place updates of one flat (R, P) parameter tensor.
+"""A run's config: the data, the network and how it is trained (TrainingConfig, RunConfig).
 
-Same arithmetic as torch.optim.SGD (with and without momentum) and torch.optim.Adam (L2 weight
-decay added to the gradient), with a learning rate per run. No autograd and no data here.
+Frozen dataclasses that check their own bounds (the wire schema reuses them), and the rule for which
+changes of a config apply to a live run and which rebuild it (change_kind). No tensors, no training.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import torch
 
-Tensor = torch.Tensor
+from models.datasets import DatasetConfig
+from models.network import ModelConfig
+
 OPTIMIZERS = ("sgd", "momentum", "adam")
-STATE_NAMES = {"sgd": (), "momentum": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq")}
+# The optimiser state each one keeps per parameter, by torch.optim's names for it.
+OPTIMIZER_STATE = {"sgd": (), "momentum": ("momentum_buffer",), "adam": ("exp_avg", "exp_avg_sq")}
 ADAM_BETAS = (0.9, 0.999)
 ADAM_EPS = 1e-8
 MAX_BATCH_SIZE = 100_000
@@ -58,37 +60,22 @@ def _check_float(name: str, value: object, low: float, high: float, open_low: bo
         raise ValueError(f"{name} must be a number in {bracket}{low}, {high}], got {value!r}")
 
 
-def adam_schedule(steps: Tensor, learning_rate: Tensor) -> tuple[Tensor, Tensor]:
-    """Adam's bias corrections for update number t = steps (1-based), in float64.
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a run: the data, the network and how it is trained."""
 
-    Returns (lr / (1 - b1^t), sqrt(1 - b2^t)).
-    """
-    beta1, beta2 = ADAM_BETAS
-    t = steps.to(torch.float64)
-    return learning_rate / (1.0 - torch.pow(beta1, t)), torch.sqrt(1.0 - torch.pow(beta2, t))
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
 
+    def to_dict(self) -> dict:
+        return asdict(self)
 
-def update(optimizer: str, params: Tensor, grad: Tensor, state: list[Tensor], rate: Tensor,
-           momentum: Tensor | None, weight_decay: Tensor | None,
-           correction: Tensor | None) -> None:
-    """One in-place optimiser step for every run (rows of params (R, P)).
-
-    rate (R, 1): the learning rate (Adam: lr / (1 - b1^t)), 0 for runs that must not move;
-    momentum (R, 1); weight_decay (R, 1) or None when all are 0; correction (R, 1) Adam's
-    sqrt(1 - b2^t). `grad` may be modified.
-    """
-    if weight_decay is not None:
-        grad = grad.addcmul_(weight_decay, params)  # L2 penalty: g + wd * p
-    if optimizer == "sgd":
-        params.sub_(grad * rate)
-    elif optimizer == "momentum":  # v = mu v + g ; p = p - lr v
-        buffer = state[0]
-        buffer.mul_(momentum).add_(grad)
-        params.sub_(buffer * rate)
-    else:  # adam: m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2 ; p -= lr_t m / (sqrt(v_t) + eps)
-        first, second = state
-        beta1, beta2 = ADAM_BETAS
-        first.lerp_(grad, 1.0 - beta1)
-        second.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
-        denom = (second.sqrt() / correction).add_(ADAM_EPS)
-        params.sub_(first / denom * rate)
+    @classmethod
+    def from_dict(cls, data: dict) -> "RunConfig":
+        dataset = dict(data["dataset"])
+        if dataset.get("points") is not None:
+            dataset["points"] = tuple((tuple(float(v) for v in x), float(y))
+                                      for x, y in dataset["points"])
+        return cls(DatasetConfig(**dataset), ModelConfig(**data["model"]),
+                   TrainingConfig(**data["training"]))

@@ -8,14 +8,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from models.batched import Layout
-from models.checkpoint import RunState
+from models.configs import OPTIMIZER_STATE, RunConfig, TrainingConfig
 from models.datasets import Dataset
+from models.engine.batched import Layout
+from models.engine.checkpoint import RunState
+from models.engine.sampling import seed_key, steps_per_epoch
 from models.losses import gradient_scale, targets_as_float
 from models.network import MLP
-from models.optim import STATE_NAMES, TrainingConfig
-from models.records import RunConfig
-from models.schedule import seed_key, steps_per_epoch
 
 Tensor = torch.Tensor
 DATA_KEYS = ("x_train", "t_train", "x_test", "t_test")  # padded with zeros along axis 1
@@ -43,13 +42,13 @@ def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
     info, model, training = dataset.info, config.model, config.training
     if state is None:
         params, stats = initial_parameters(config), layout.initial_stats(1)[0]
-        opt = {name: torch.zeros(layout.size) for name in STATE_NAMES[optimizer]}
+        opt = {name: torch.zeros(layout.size) for name in OPTIMIZER_STATE[optimizer]}
         step, opt_origin, sched_step, sched_epoch, diverged = 0, 0, 0, 0, False
     else:
         params, stats = state.parameters.float(), state.statistics.float()
         if params.shape != (layout.size,) or stats.shape != (layout.stats_size,):
             raise ValueError("checkpoint weights do not fit this model configuration")
-        names = STATE_NAMES[optimizer]
+        names = OPTIMIZER_STATE[optimizer]
         saved = all(name in state.optimizer_state for name in names)
         opt = {name: (state.optimizer_state[name].float() if saved else torch.zeros(layout.size))
                for name in names}
