@@ -13,7 +13,7 @@ import torch
 
 from models.activations import ACTIVATIONS
 from models.losses import per_example_loss, predicted_mean
-from models.network import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, ModelConfig
+from models.network import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, MLP, ModelConfig
 
 Tensor = torch.Tensor
 
@@ -85,6 +85,21 @@ class Layout:
             result.append((weight, bias))
         return result
 
+    def affine_rows(self, flat: Tensor, stats: Tensor) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """`affine` of every row of flat (R, P) and stats (R, S), with one device transfer."""
+        table = torch.cat([flat, stats], 1).double().cpu().numpy()
+        return [self.affine(row[:self.size], row[self.size:]) for row in table]
+
+    def to_module(self, model: ModelConfig, flat: Tensor, stats: Tensor) -> MLP:
+        """One run's row (P,) and statistics (S,) as the reference nn.Module, in eval mode."""
+        module = MLP(model)
+        torch.nn.utils.vector_to_parameters(flat, module.parameters())
+        norms = [m for m in module.layers if isinstance(m, torch.nn.BatchNorm1d)]
+        for slot, norm in zip([s for s in self.slots if s.stats is not None], norms, strict=True):
+            norm.running_mean.copy_(stats[slot.stats:slot.stats + slot.fan_out])
+            norm.running_var.copy_(stats[slot.stats + slot.fan_out:slot.stats + 2 * slot.fan_out])
+        return module.eval()
+
     def initial_stats(self, runs: int) -> Tensor:
         """Running mean 0 and running variance 1, as a fresh BatchNorm1d has."""
         row = torch.zeros(self.stats_size)
@@ -94,8 +109,9 @@ class Layout:
         return row.repeat(runs, 1)
 
 
-class Problem:
-    """What the loss needs per run: one task for the whole group, or a task code per run."""
+class TaskMix:
+    """The task of every run (regression, binary, multiclass): one for the whole group, or a mix,
+    each run then using its own task's loss."""
 
     def __init__(self, tasks: list[str], device: torch.device) -> None:
         self.tasks = sorted(set(tasks))
@@ -189,7 +205,7 @@ class Network:
         beta = flat[:, slot.beta:slot.beta + width].unsqueeze(1)
         return (z - mean) * torch.rsqrt(var + BATCH_NORM_EPS) * gamma + beta
 
-    def gradient(self, linear: list[Linear], problem: Problem, x: Tensor,
+    def gradient(self, linear: list[Linear], tasks: TaskMix, x: Tensor,
                  target: Tensor, weight: Tensor) -> Tensor:
         """dL/dparameters (R, P) by hand-written backpropagation (no batch norm, no dropout).
 
@@ -209,7 +225,7 @@ class Network:
                 pre.append(None)
             inputs.append(h)
         out = affine(h, linear[-1])  # (R, B, out)
-        delta = (problem.mean(out) - target) * weight  # dL/d(output): (R, B, out)
+        delta = (tasks.mean(out) - target) * weight  # dL/d(output): (R, B, out)
         grads: list[Tensor] = []
         runs = x.shape[0]
         for layer in range(len(linear) - 1, -1, -1):
@@ -221,7 +237,7 @@ class Network:
         grads.reverse()
         return torch.cat(grads, dim=1)
 
-    def autograd_gradient(self, flat: Tensor, stats: Tensor | None, problem: Problem, x: Tensor,
+    def autograd_gradient(self, flat: Tensor, stats: Tensor | None, tasks: TaskMix, x: Tensor,
                           target: Tensor, weight: Tensor, valid: Tensor,
                           keep: list[Tensor] | None) -> tuple[Tensor, Tensor | None]:
         """Training-mode gradient with batch norm and dropout; returns (grad, new statistics).
@@ -243,7 +259,7 @@ class Network:
                 h = self.activation.fn(h)
                 if keep is not None:
                     h = h * keep[index]
-            loss = (problem.loss(h, target) * weight[..., 0]).sum()
+            loss = (tasks.loss(h, target) * weight[..., 0]).sum()
             (grad,) = torch.autograd.grad(loss, params)
         return grad, new_stats
 

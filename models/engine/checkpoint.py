@@ -17,8 +17,7 @@ from safetensors.torch import save as save_tensors
 
 from models.configs import OPTIMIZER_STATE, RunConfig
 from models.engine.batched import Layout
-from models.engine.history import HISTORY_LIMIT
-from models.engine.records import History
+from models.engine.records import HISTORY_LIMIT, History
 
 FORMAT = "nn-playground-run"
 VERSION = "1"

@@ -10,14 +10,14 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from models.configs import OPTIMIZER_STATE, OPTIMIZERS, RunConfig, TrainingConfig
-from models.datasets import Dataset, make_dataset
-from models.engine import history as buffers
-from models.engine import rows as rowstore
-from models.engine.batched import Network, Problem
+from models.configs import OPTIMIZERS, RunConfig, TrainingConfig
+from models.datasets import Dataset, DatasetConfig
+from models.engine.batched import Network, TaskMix
 from models.engine.checkpoint import RunState, check_state
+from models.engine.history import LossHistory
 from models.engine.records import History, RunStatus
-from models.engine.stepper import advance, evaluate, finite
+from models.engine.rows import DeviceRows, HostRows, data_rows, fitting_dataset, new_rows, run_state
+from models.engine.stepper import Evaluation, EvaluationSet, advance, finite, measure_losses
 from models.network import MLP, ModelConfig
 
 
@@ -35,13 +35,15 @@ class RunGroup:
         self.model, self.optimizer, self.eval_every = model, optimizer, eval_every
         self.device = torch.device(device)
         self.network = Network(model)
-        self._ids: list[str] = []
+        self._ids: list[str] = []  # run ids in row order
+        self._position: dict[str, int] = {}  # run id -> row
         self._configs: dict[str, RunConfig] = {}
         self._datasets: dict[str, Dataset] = {}
-        self._archive = buffers.Archive()
-        self._dev: dict[str, torch.Tensor] = {}
-        self._host: dict[str, np.ndarray] = {}
-        self._cache: dict | None = None
+        self._history = LossHistory(eval_every, self.device)  # rows as ours, plus the archive
+        # One row per run; None while the group is empty.
+        self._device: DeviceRows | None = None
+        self._host: HostRows | None = None
+        self._evaluation: EvaluationSet | None = None  # derived from the data rows, cached
         self._tasks: list[str] = []
 
     # ----- membership -------------------------------------------------------------------------
@@ -58,41 +60,21 @@ class RunGroup:
     def add(self, run_id: str, config: RunConfig) -> None:
         """Build the run's data and weights from its seeds and start it at step 0."""
         self._insert(run_id, config, None)
-        self._record(len(self._ids) - 1)
+        self._record_start(len(self._ids) - 1)
 
     def import_run(self, run_id: str, state: RunState) -> None:
         """Continue a run exported from a group (or loaded from a checkpoint) right where it was.
 
-        The state is checked first (models/checkpoint.check_state): a bad one raises ValueError
-        and leaves the group untouched."""
+        The state is checked first (checkpoint.check_state): a bad one raises ValueError and
+        leaves the group untouched."""
         state = check_state(state, strict_optimizer=False)
         self._insert(run_id, state.config, state)
-        self._archive.start(run_id, state.history, seen=True)
 
     def _insert(self, run_id: str, config: RunConfig, state: RunState | None) -> None:
         if not isinstance(run_id, str) or not run_id:
             raise ValueError("run_id must be a non-empty string")
         if run_id in self._configs:
             raise ValueError(f"run {run_id!r} is already in this group")
-        self._check_config(config)
-        dataset = make_dataset(config.dataset)
-        info = dataset.info
-        if (info.inputs, info.outputs) != (self.model.inputs, self.model.outputs):
-            raise ValueError(f"dataset {info.name!r} has {info.inputs} input(s) and "
-                             f"{info.outputs} output(s) but the model has {self.model.inputs} "
-                             f"and {self.model.outputs}")
-        dev, host = rowstore.new_row(config, dataset, self.network.layout, self.optimizer,
-                                     self.device, state)
-        capacity = self._dev["hist"].shape[1] if self._dev else buffers.INITIAL_CAPACITY
-        dev.update(buffers.new_buffers(1, capacity, self.device))
-        rowstore.append(self._dev, self._host, dev, host)
-        self._ids.append(run_id)
-        self._configs[run_id], self._datasets[run_id] = config, dataset
-        self._archive.start(run_id)
-        self._tasks = [self._datasets[i].info.task for i in self._ids]
-        self._cache = None
-
-    def _check_config(self, config: RunConfig) -> None:
         if not isinstance(config, RunConfig):
             raise ValueError("config must be a RunConfig")
         if config.model != self.model:
@@ -100,19 +82,32 @@ class RunGroup:
         if config.training.optimizer != self.optimizer:
             raise ValueError(f"optimizer {config.training.optimizer!r} differs from this group's "
                              f"{self.optimizer!r}; move the run to another group")
+        dataset = fitting_dataset(config.dataset, self.model)
+        device, host = new_rows(config, dataset, self.network.layout, self.optimizer,
+                                self.device, state)
+        if self._device is None:
+            self._device, self._host = device, host
+        else:
+            self._device, self._host = self._device.append(device), self._host.append(host)
+        self._history.add(run_id, None if state is None else state.history)
+        self._position[run_id] = len(self._ids)
+        self._ids.append(run_id)
+        self._configs[run_id], self._datasets[run_id] = config, dataset
+        self._data_changed()
 
     def remove(self, run_id: str) -> None:
         row = self._row(run_id)
-        keep = np.array([i for i in range(len(self._ids)) if i != row], dtype=np.int64)
-        rowstore.keep_rows(self._dev, self._host, keep)
+        kept = np.array([i for i in range(len(self._ids)) if i != row], dtype=np.int64)
+        if len(kept) == 0:
+            self._device = self._host = None
+        else:
+            index = torch.as_tensor(kept, device=self.device)
+            self._device, self._host = self._device.gather(index), self._host.gather(kept)
+        self._history.remove(run_id, kept)
         self._ids.pop(row)
-        for table in (self._configs, self._datasets):
-            del table[run_id]
-        self._archive.forget(run_id)
-        if not self._ids:
-            self._dev, self._host = {}, {}
-        self._tasks = [self._datasets[i].info.task for i in self._ids]
-        self._cache = None
+        self._position = {other: position for position, other in enumerate(self._ids)}
+        del self._configs[run_id], self._datasets[run_id]
+        self._data_changed()
 
     def config(self, run_id: str) -> RunConfig:
         self._row(run_id)
@@ -128,64 +123,44 @@ class RunGroup:
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
         rows = self._rows(run_ids)
-        rows = rows[~self._host["diverged"][rows]] if len(rows) else rows
+        rows = rows[~self._host.diverged[rows]] if len(rows) else rows
         if n == 0 or len(rows) == 0:
             return
         n = int(n)
-        self._make_history_room(rows, n)
-        whole = len(rows) == len(self._ids)
+        self._history.make_room(rows, self._host.step[rows], n, self._ids, self._has_test())
+        whole = len(rows) == len(self._ids)  # all runs: train the group's own tensors in place
         index = torch.as_tensor(rows, device=self.device)
-        dev = self._dev if whole else {k: v[index] for k, v in self._dev.items()
-                                       if not k.startswith("hist")}
-        data = self._derived() if whole else {k: v[index] for k, v in self._derived().items()}
-        host = {k: v[rows] for k, v in self._host.items()}
-        problem = Problem([self._tasks[r] for r in rows], self.device)
+        device = self._device if whole else self._device.gather(index)
+        data = self._evaluation_set() if whole else self._evaluation_set().gather(index)
+        before = self._host.step[rows].copy()
+        evaluations: list[Evaluation] = []
         try:
-            advance(self, dev, data, host, problem, index, n)
+            for evaluation in advance(self.network, self.optimizer, self.eval_every, device, data,
+                                      self._host.gather(rows), self._task_mix(rows), n):
+                evaluations.append(evaluation)
         except BaseException:
             if whole:  # the weights moved in place for some of the n steps: count those steps
-                self._host["steps"][rows] = self._dev["step"][index].long().cpu().numpy()
-                self._host["hist_count"][rows] += 1  # collect whatever was recorded
+                self._host.step[rows] = self._device.step[index].long().cpu().numpy()
+                self._history.record(rows, index, evaluations, before, self._host.step[rows])
             raise
         if not whole:
-            for key, value in dev.items():
-                if key not in rowstore.DATA_KEYS and key != "seed_key":
-                    self._dev[key][index] = value
-        steps = self._host["steps"][rows]
-        self._host["hist_count"][rows] += (steps + n) // self.eval_every - steps // self.eval_every
-        self._host["steps"][rows] += n
+            self._device.scatter(index, device)
+        self._host.step[rows] += n
+        self._history.record(rows, index, evaluations, before, self._host.step[rows])
 
-    def _record(self, row: int) -> None:
+    def _record_start(self, row: int) -> None:
         """Record one run's step-0 losses (after add or reset)."""
         index = torch.tensor([row], device=self.device)
-        dev = {k: v[index] for k, v in self._dev.items() if not k.startswith("hist")}
-        data = {k: v[index] for k, v in self._derived().items()}
-        problem = Problem([self._tasks[row]], self.device)
-        self.write_history(dev, data, problem, index, dev["step"].long(), dev["alive"])
-        self._dev["alive"][index] = dev["alive"]
-        self._host["hist_count"][row] += 1
-
-    def write_history(self, dev: dict, data: dict, problem: Problem, index: torch.Tensor,
-                      steps: torch.Tensor, mask: torch.Tensor) -> None:
-        """Evaluate the runs of `dev` (group rows `index`) and record where mask is 1.
-
-        Device-side only: no value is read back to the host.
-        """
-        losses, _, _ = evaluate(self.network, problem, dev, data)  # (R, 2)
-        dev["alive"].mul_(finite(losses[:, 0]))  # a non-finite loss: diverged
-        buffers.record(self._dev, index, losses, steps, mask * dev["alive"])
-
-    def _make_history_room(self, rows: np.ndarray, n: int) -> None:
-        steps, every = self._host["steps"][rows], self.eval_every
-        records = (steps + n) // every - steps // every  # points each run will add
-        needed = int((self._host["hist_count"][rows] + records).max()) + 2
-        if needed > buffers.PENDING_LIMIT:
-            self._sync_history(np.arange(len(self._ids)))
-            needed = int(records.max()) + 2
-        buffers.make_room(self._dev, self._host, needed)
+        rows = self._device.gather(index)
+        losses, _ = measure_losses(self.network, self._task_mix([row]), rows,
+                                   self._evaluation_set().gather(index))
+        alive = rows.alive * finite(losses[:, 0])  # a non-finite starting loss: diverged
+        self._device.alive[index] = alive
+        self._history.record_start(row, rows.step.long(), losses, alive)
 
     def set_training(self, run_id: str, training: TrainingConfig) -> None:
-        """Change learning rate, momentum, weight decay or batch size live (no reset)."""
+        """Change learning rate, momentum, weight decay or batch size live (no reset); a new
+        batch size starts a fresh epoch of the batch order."""
         row = self._row(run_id)
         config = self._configs[run_id]
         if not isinstance(training, TrainingConfig):
@@ -195,78 +170,81 @@ class RunGroup:
                              f"{self.optimizer!r}; move the run to another group")
         if training.seed != config.training.seed:
             raise ValueError("seed cannot change live; reset or rebuild the run")
-        rowstore.set_training(self._host, row, training,
-                              training.batch_size != config.training.batch_size)
+        self._host.set_training(row, training)
+        if training.batch_size != config.training.batch_size:
+            self._host.start_epoch(row)
+            self._host.set_batches(row, training.batch_size, int(self._host.n_train[row]))
         self._configs[run_id] = replace(config, training=training)
+
+    def set_data(self, run_id: str, dataset: DatasetConfig) -> None:
+        """Train the run on new data from now on, keeping its weights, optimiser state, step and
+        history; the next step starts a fresh epoch of the batch order over the new points.
+
+        The dataset must fit the model's inputs and outputs (ValueError, group untouched)."""
+        row = self._row(run_id)
+        if not isinstance(dataset, DatasetConfig):
+            raise ValueError("dataset must be a DatasetConfig")
+        data = fitting_dataset(dataset, self.model)
+        self._collect(np.array([row]))  # points measured on the old data go with it
+        self._device = self._device.with_data(row, data_rows(data, self.model, self.device))
+        config = replace(self._configs[run_id], dataset=dataset)
+        self._host.set_data(row, data, config.training.batch_size, self.model.outputs)
+        self._configs[run_id], self._datasets[run_id] = config, data
+        self._data_changed()
 
     def reset(self, run_id: str) -> None:
         """Back to step 0: weights, optimiser state and counters from the seeds; history cleared."""
         row = self._row(run_id)
-        config, dataset = self._configs[run_id], self._datasets[run_id]
-        dev, host = rowstore.new_row(config, dataset, self.network.layout, self.optimizer,
-                                     self.device)
-        for key, value in dev.items():
-            if key not in rowstore.DATA_KEYS:
-                self._dev[key][row] = value[0]
-        for key, value in host.items():
-            self._host[key][row] = value[0]
-        self._dev["hist_pos"][row] = 0
-        self._archive.start(run_id)
-        self._record(row)
+        device, host = new_rows(self._configs[run_id], self._datasets[run_id],
+                                self.network.layout, self.optimizer, self.device)
+        self._device.scatter(torch.tensor([row], device=self.device), device)
+        self._host.scatter(row, host)
+        self._history.restart(row, run_id)
+        self._record_start(row)
 
     # ----- reading ----------------------------------------------------------------------------
     def statuses(self, run_ids: list[str] | None = None) -> dict[str, RunStatus]:
-        """Step, epoch, full train/test loss, test accuracy and divergence (one transfer)."""
+        """Step, epoch, full train/test loss and accuracy, divergence (one device transfer).
+        Test loss and accuracy are None without a test set, accuracies None for regression."""
         rows = self._rows(run_ids)
         if len(rows) == 0:
             return {}
         index = torch.as_tensor(rows, device=self.device)
-        dev = {k: self._dev[k][index] for k in ("params", "stats", "alive", "step")}
-        data = {k: v[index] for k, v in self._derived().items()}
-        problem = Problem([self._tasks[r] for r in rows], self.device)
-        losses, accuracy, _ = evaluate(self.network, problem, dev, data, accuracy=True)
-        packed = torch.cat([losses, accuracy[:, None]], 1).double()
-        packed = torch.cat([packed, dev["step"][:, None], dev["alive"][:, None].double()], 1)
-        table = packed.cpu().numpy()
+        device = self._device.gather(index)
+        losses, accuracy = measure_losses(self.network, self._task_mix(rows), device,
+                                          self._evaluation_set().gather(index), accuracy=True)
+        packed = torch.cat([losses.double(), accuracy.double(), device.step[:, None],
+                            device.alive[:, None].double()], 1)  # (R, 6)
         result = {}
-        for row, (train, test, acc, step, alive) in zip(rows, table, strict=True):
-            ok = alive > 0.5
-            run_id = self._ids[row]
-            self._host["diverged"][row] = not ok
-            host = self._host
-            epoch = (host["sched_epoch"][row]
-                     + (step - host["sched_step"][row]) / host["per_epoch"][row])
-            train, test = float(train), float(test)
-            if not (math.isfinite(train) and math.isfinite(test)):
-                train, test = self._last_finite(run_id)
-            classify = self._tasks[row] != "regression"
-            result[run_id] = RunStatus(int(step), float(epoch), train, test,
-                                       float(acc) if classify else None, not ok)
+        for row, (train, test, train_hit, test_hit, step, alive) in zip(
+                rows, packed.cpu().numpy(), strict=True):
+            run_id, diverged = self._ids[row], bool(alive < 0.5)
+            self._host.diverged[row] = diverged
+            has_test, classify = self._host.n_test[row] > 0, self._tasks[row] != "regression"
+            train, test = float(train), float(test) if has_test else None
+            if not (math.isfinite(train) and (test is None or math.isfinite(test))):
+                self._collect(np.array([row]))  # report the last finite point instead
+                train, test = self._history.last_point(run_id)
+            result[run_id] = RunStatus(
+                step=int(step), epoch=self._host.epoch(row, step), train_loss=train, test_loss=test,
+                accuracy=float(test_hit) if classify and has_test else None,
+                train_accuracy=float(train_hit) if classify else None, diverged=diverged)
         return result
-
-    def _last_finite(self, run_id: str) -> tuple[float | None, float | None]:
-        archive = self.history(run_id)
-        if len(archive) == 0:
-            return None, None
-        return float(archive.train_loss[-1]), float(archive.test_loss[-1])
 
     def drain_history(self, run_ids: list[str] | None = None) -> dict[str, History]:
         """History points recorded since the previous drain, per run."""
         rows = self._rows(run_ids)
-        self._sync_history(rows)
-        return {self._ids[row]: self._archive.drain(self._ids[row]) for row in rows}
+        self._collect(rows)
+        return {self._ids[row]: self._history.archive.drain(self._ids[row]) for row in rows}
 
     def history(self, run_id: str) -> History:
         """The run's whole loss history (thinned when very long)."""
-        self._sync_history(np.array([self._row(run_id)]))
-        return self._archive.points[run_id]
+        self._collect(np.array([self._row(run_id)]))
+        return self._history.archive.points[run_id]
 
-    def _sync_history(self, rows: np.ndarray) -> None:
-        if len(rows) == 0 or not self._host["hist_count"][rows].any():
-            return
-        for row, new in zip(rows, buffers.collect(self._dev, rows), strict=True):
-            self._archive.extend(self._ids[row], new)
-        self._host["hist_count"][rows] = 0
+    def _collect(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._history.collect(rows, self._ids, self._has_test())
 
     def layers(self, run_ids: list[str] | None = None) -> dict[str, list]:
         """Each run's affine layers as float64 numpy (W (out, in), b (out,)), batch norm folded."""
@@ -274,51 +252,29 @@ class RunGroup:
         if len(rows) == 0:
             return {}
         index = torch.as_tensor(rows, device=self.device)
-        table = torch.cat([self._dev["params"][index], self._dev["stats"][index]], 1)
-        table = table.double().cpu().numpy()
-        size = self.network.layout.size
-        result = {}
-        for position, row in enumerate(rows):
-            flat, stats = table[position, :size], table[position, size:]
-            result[self._ids[row]] = self.network.layout.affine(flat, stats)
-        return result
+        layers = self.network.layout.affine_rows(self._device.parameters[index],
+                                                 self._device.statistics[index])
+        return dict(zip([self._ids[row] for row in rows], layers, strict=True))
 
     def module(self, run_id: str) -> MLP:
         """The run's current weights in the reference nn.Module (eval mode, on the CPU)."""
         row = self._row(run_id)
-        module = MLP(self.model)
-        params = self._dev["params"][row].detach().cpu()
-        torch.nn.utils.vector_to_parameters(params, module.parameters())
-        stats = self._dev["stats"][row].detach().cpu()
-        for slot, norm in zip([s for s in self.network.layout.slots if s.stats is not None],
-                              [m for m in module.layers if isinstance(m, torch.nn.BatchNorm1d)],
-                              strict=True):
-            norm.running_mean.copy_(stats[slot.stats:slot.stats + slot.fan_out])
-            norm.running_var.copy_(stats[slot.stats + slot.fan_out:slot.stats + 2 * slot.fan_out])
-        return module.eval()
+        return self.network.layout.to_module(self.model,
+                                             self._device.parameters[row].detach().cpu(),
+                                             self._device.statistics[row].detach().cpu())
 
     def export_run(self, run_id: str) -> RunState:
         """Everything needed to continue this run elsewhere (another group, a file)."""
         row = self._row(run_id)
-        history = self.history(run_id)
-        host = self._host
-        step = int(self._dev["step"][row])
-        return RunState(
-            config=self._configs[run_id],
-            parameters=self._dev["params"][row].detach().cpu().clone(),
-            optimizer_state={name: self._dev[name][row].detach().cpu().clone()
-                             for name in OPTIMIZER_STATE[self.optimizer]},
-            statistics=self._dev["stats"][row].detach().cpu().clone(), step=step,
-            optimizer_origin=int(host["opt_origin"][row]),
-            schedule_step=int(host["sched_step"][row]),
-            schedule_epoch=int(host["sched_epoch"][row]),
-            diverged=not bool(self._dev["alive"][row] > 0.5), history=history)
+        return run_state(self._configs[run_id], self._device, self._host, row, self.optimizer,
+                         self.history(run_id))
 
     # ----- helpers ----------------------------------------------------------------------------
     def _row(self, run_id: str) -> int:
-        if run_id not in self._configs:
+        row = self._position.get(run_id) if isinstance(run_id, str) else None
+        if row is None:
             raise KeyError(f"no run {run_id!r} in this group")
-        return self._ids.index(run_id)
+        return row
 
     def _rows(self, run_ids: list[str] | None) -> np.ndarray:
         if run_ids is None:
@@ -327,7 +283,17 @@ class RunGroup:
             run_ids = [run_ids]
         return np.unique(np.array([self._row(r) for r in run_ids], dtype=np.int64))
 
-    def _derived(self) -> dict:
-        if self._cache is None:
-            self._cache = rowstore.derived(self._dev, self._host)
-        return self._cache
+    def _has_test(self) -> np.ndarray:
+        return self._host.n_test > 0
+
+    def _task_mix(self, rows) -> TaskMix:
+        return TaskMix([self._tasks[row] for row in rows], self.device)
+
+    def _data_changed(self) -> None:
+        self._tasks = [self._datasets[run_id].info.task for run_id in self._ids]
+        self._evaluation = None
+
+    def _evaluation_set(self) -> EvaluationSet:
+        if self._evaluation is None:
+            self._evaluation = EvaluationSet.of(self._device, self._host)
+        return self._evaluation

@@ -4,6 +4,8 @@ Same arithmetic as torch.optim.SGD (with and without momentum) and torch.optim.A
 decay added to the gradient), with a learning rate per run. No autograd and no data here.
 """
 
+from collections.abc import Sequence
+
 import torch
 
 from models.configs import ADAM_BETAS, ADAM_EPS
@@ -11,7 +13,7 @@ from models.configs import ADAM_BETAS, ADAM_EPS
 Tensor = torch.Tensor
 
 
-def adam_schedule(steps: Tensor, learning_rate: Tensor) -> tuple[Tensor, Tensor]:
+def adam_bias_correction(steps: Tensor, learning_rate: Tensor) -> tuple[Tensor, Tensor]:
     """Adam's bias corrections for update number t = steps (1-based), in float64.
 
     Returns (lr / (1 - b1^t), sqrt(1 - b2^t)).
@@ -21,7 +23,7 @@ def adam_schedule(steps: Tensor, learning_rate: Tensor) -> tuple[Tensor, Tensor]
     return learning_rate / (1.0 - torch.pow(beta1, t)), torch.sqrt(1.0 - torch.pow(beta2, t))
 
 
-def update(optimizer: str, params: Tensor, grad: Tensor, state: list[Tensor], rate: Tensor,
+def update(optimizer: str, params: Tensor, grad: Tensor, state: Sequence[Tensor], rate: Tensor,
            momentum: Tensor | None, weight_decay: Tensor | None,
            correction: Tensor | None) -> None:
     """One in-place optimiser step for every run (rows of params (R, P)).

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it a history is thinned by 2
+
 
 @dataclass(frozen=True)
 class RunStatus:
@@ -16,7 +18,8 @@ class RunStatus:
     epoch: float  # passes over the training set, fractional inside an epoch
     train_loss: float | None
     test_loss: float | None
-    accuracy: float | None  # test-set accuracy for classification, None for regression
+    accuracy: float | None  # test-set accuracy (classification with a test set), else None
+    train_accuracy: float | None  # training-set accuracy (classification), else None
     diverged: bool
 
 

@@ -1,29 +1,181 @@
-"""Per-run storage for RunGroup: device tensors and host arrays whose first axis is the run.
+"""Per-run storage of RunGroup: every run's tensors on the device (DeviceRows) and its counters and
+hyperparameters on the host (HostRows), one row per run along axis 0, one named field per concept.
 
-Appending, removing, gathering and padding rows lives here so the engine reads as training code.
-Nothing here trains or evaluates.
+Building, appending, gathering, scattering and padding rows lives here so the group reads as
+training code. Nothing here trains or evaluates.
 """
+
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from models.configs import OPTIMIZER_STATE, RunConfig, TrainingConfig
-from models.datasets import Dataset
+from models.datasets import Dataset, DatasetConfig, make_dataset
 from models.engine.batched import Layout
 from models.engine.checkpoint import RunState
+from models.engine.records import History
 from models.engine.sampling import seed_key, steps_per_epoch
 from models.losses import gradient_scale, targets_as_float
-from models.network import MLP
+from models.network import MLP, ModelConfig
 
 Tensor = torch.Tensor
-DATA_KEYS = ("x_train", "t_train", "x_test", "t_test")  # padded with zeros along axis 1
-HOST_DTYPES = {
-    "steps": np.int64, "opt_origin": np.int64, "sched_step": np.int64, "sched_epoch": np.int64,
-    "batch": np.int64, "per_epoch": np.int64, "n_train": np.int64, "n_test": np.int64,
-    "lr": np.float64, "momentum": np.float64, "decay": np.float64, "scale": np.float64,
-    "hist_count": np.int64, "diverged": np.bool_,
-}
+
+
+@dataclass
+class DeviceRows:
+    """Every run's tensors; row r of each field belongs to run r. Data is zero-padded along axis 1
+    to the longest run (padding has weight 0 in every loss)."""
+
+    parameters: Tensor  # (R, P) float32, each row laid out like MLP.parameters()
+    statistics: Tensor  # (R, S) batch norm running means and variances (S = 0 without it)
+    optimizer_state: tuple[Tensor, ...]  # (R, P) each, in the order of OPTIMIZER_STATE[optimizer]
+    alive: Tensor  # (R,) 1.0 while training, 0.0 once diverged (a float: no boolean kernels)
+    step: Tensor  # (R,) float64 optimiser updates done, counted on the device
+    seed_key: Tensor  # (R,) int64 the training seed folded to 32 bits (sampling.seed_key)
+    x_train: Tensor  # (R, N_train, inputs)
+    target_train: Tensor  # (R, N_train, outputs) float targets (one-hot for multiclass)
+    x_test: Tensor  # (R, N_test, inputs)
+    target_test: Tensor  # (R, N_test, outputs)
+
+    DATA: ClassVar[tuple[str, ...]] = ("x_train", "target_train", "x_test", "target_test")
+    TRAINED: ClassVar[tuple[str, ...]] = ("parameters", "statistics", "optimizer_state", "alive",
+                                          "step")  # what a step changes
+
+    def gather(self, index: Tensor) -> "DeviceRows":
+        """The rows `index` (R',) as new tensors, in that order (keeping runs = gathering them)."""
+        return DeviceRows(**{name: _map(value, lambda t: t.index_select(0, index))
+                             for name, value in self._items()})
+
+    def scatter(self, index: Tensor, rows: "DeviceRows") -> None:
+        """Write the training state (TRAINED fields) of `rows` into rows `index` of self."""
+        for name in self.TRAINED:
+            ours, theirs = getattr(self, name), getattr(rows, name)
+            for target, source in zip(_tensors(ours), _tensors(theirs), strict=True):
+                target[index] = source
+
+    def append(self, rows: "DeviceRows") -> "DeviceRows":
+        """self with `rows` added at the end, data padded to the longer of the two."""
+        joined = {}
+        for name, ours in self._items():
+            theirs = getattr(rows, name)
+            if name in self.DATA:
+                ours, theirs = pad(ours, theirs)
+            joined[name] = (tuple(torch.cat(pair) for pair in zip(ours, theirs, strict=True))
+                            if isinstance(ours, tuple) else torch.cat([ours, theirs]))
+        return DeviceRows(**joined)
+
+    def with_data(self, row: int, data: dict[str, Tensor]) -> "DeviceRows":
+        """self with row `row`'s data replaced by `data` (one-row tensors named like DATA)."""
+        changed = {}
+        for name in self.DATA:
+            ours, theirs = pad(getattr(self, name), data[name])
+            ours = ours.clone()
+            ours[row] = theirs[0]
+            changed[name] = ours
+        return replace(self, **changed)
+
+    def _items(self):
+        return ((f.name, getattr(self, f.name)) for f in fields(self))
+
+
+def _tensors(value: Tensor | tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _map(value, function):
+    return tuple(function(t) for t in value) if isinstance(value, tuple) else function(value)
+
+
+def pad(first: Tensor, second: Tensor) -> tuple[Tensor, Tensor]:
+    """Both (R, N, ...) tensors zero-padded along axis 1 to the longer N."""
+    length = max(first.shape[1], second.shape[1])
+
+    def grow(tensor: Tensor) -> Tensor:
+        extra = length - tensor.shape[1]
+        return tensor if extra == 0 else F.pad(tensor, [0, 0] * (tensor.dim() - 2) + [0, extra])
+
+    return grow(first), grow(second)
+
+
+@dataclass
+class HostRows:
+    """Every run's counters and hyperparameters as numpy columns (R,): read without a device sync.
+
+    Dtypes are explicit: a value of another type must never retype a whole group's column.
+    """
+
+    step: np.ndarray  # int64 optimiser updates done (the host's copy of DeviceRows.step)
+    optimizer_origin: np.ndarray  # int64 step at which the optimiser state started (Adam's t)
+    schedule_step: np.ndarray  # int64 step at which the current batch order started
+    schedule_epoch: np.ndarray  # int64 epoch number at schedule_step
+    batch_size: np.ndarray  # int64 training points per batch (<= n_train)
+    steps_per_epoch: np.ndarray  # int64 batches in one pass over the training set
+    n_train: np.ndarray  # int64 training points
+    n_test: np.ndarray  # int64 test points (0: no test set)
+    learning_rate: np.ndarray  # float64
+    momentum: np.ndarray  # float64
+    weight_decay: np.ndarray  # float64
+    gradient_scale: np.ndarray  # float64 dL/df = (predicted mean - target) * gradient_scale
+    diverged: np.ndarray  # bool, as last read from the device
+
+    @classmethod
+    def one(cls, **values) -> "HostRows":
+        """One row from plain values, each column given its dtype."""
+        return cls(**{f.name: np.array([values[f.name]], dtype=_DTYPES.get(f.name, np.int64))
+                      for f in fields(cls)})
+
+    def gather(self, positions: np.ndarray) -> "HostRows":
+        return HostRows(**{f.name: getattr(self, f.name)[positions] for f in fields(self)})
+
+    def scatter(self, row: int, values: "HostRows") -> None:
+        """Overwrite row `row` with the one-row `values`."""
+        for f in fields(self):
+            getattr(self, f.name)[row] = getattr(values, f.name)[0]
+
+    def append(self, rows: "HostRows") -> "HostRows":
+        return HostRows(**{f.name: np.concatenate([getattr(self, f.name), getattr(rows, f.name)])
+                           for f in fields(self)})
+
+    def epoch(self, row: int, step: float) -> float:
+        """Passes over the training set at `step`, fractional inside an epoch."""
+        into = step - self.schedule_step[row]
+        return float(self.schedule_epoch[row] + into / self.steps_per_epoch[row])
+
+    def start_epoch(self, row: int) -> None:
+        """Begin a fresh epoch of the batch order now (before a new batch size or new data): the
+        epoch under way counts as done, and the batches come from the next epoch number."""
+        done = int(self.step[row] - self.schedule_step[row])
+        per_epoch = int(self.steps_per_epoch[row])
+        self.schedule_epoch[row] += done // per_epoch + (done % per_epoch > 0)
+        self.schedule_step[row] = self.step[row]
+
+    def set_batches(self, row: int, batch_size: int | None, n_train: int) -> None:
+        batch = batch_of(batch_size, n_train)
+        self.batch_size[row], self.steps_per_epoch[row] = batch, steps_per_epoch(n_train, batch)
+        self.n_train[row] = n_train
+
+    def set_data(self, row: int, dataset: Dataset, batch_size: int | None, outputs: int) -> None:
+        """New data from now on: a fresh epoch of batches over its points."""
+        self.start_epoch(row)
+        self.set_batches(row, batch_size, len(dataset.x_train))
+        self.n_test[row] = len(dataset.x_test)
+        self.gradient_scale[row] = gradient_scale(dataset.info.task, outputs)
+
+    def set_training(self, row: int, training: TrainingConfig) -> None:
+        self.learning_rate[row], self.momentum[row] = training.learning_rate, training.momentum
+        self.weight_decay[row] = training.weight_decay
+
+
+_DTYPES = {"learning_rate": np.float64, "momentum": np.float64, "weight_decay": np.float64,
+           "gradient_scale": np.float64, "diverged": np.bool_}
+
+
+def batch_of(batch_size: int | None, n_train: int) -> int:
+    """The batch a run really uses: the whole training set for None, never more than it."""
+    return n_train if batch_size is None else min(batch_size, n_train)
 
 
 def initial_parameters(config: RunConfig) -> Tensor:
@@ -33,116 +185,78 @@ def initial_parameters(config: RunConfig) -> Tensor:
     return torch.cat([p.detach().reshape(-1) for p in module.parameters()])
 
 
-def new_row(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
-            device: torch.device, state: RunState | None = None) -> tuple[dict, dict]:
-    """Device tensors and host values (each with a leading axis of 1) for one run.
+def fitting_dataset(config: DatasetConfig, model: ModelConfig) -> Dataset:
+    """make_dataset(config), or ValueError when its inputs and outputs are not the model's."""
+    dataset = make_dataset(config)
+    info = dataset.info
+    if (info.inputs, info.outputs) != (model.inputs, model.outputs):
+        raise ValueError(f"dataset {info.name!r} has {info.inputs} input(s) and {info.outputs} "
+                         f"output(s) but the model has {model.inputs} and {model.outputs}")
+    return dataset
 
-    Fresh from the seeds when `state` is None; otherwise continuing from the saved state.
+
+def data_rows(dataset: Dataset, model: ModelConfig, device: torch.device) -> dict[str, Tensor]:
+    """A run's data as (1, N, ...) float tensors on the device, named like DeviceRows.DATA."""
+    task = dataset.info.task
+    rows = {"x_train": dataset.x_train.float(),
+            "target_train": targets_as_float(task, dataset.y_train, model.outputs),
+            "x_test": dataset.x_test.float(),
+            "target_test": targets_as_float(task, dataset.y_test, model.outputs)}
+    return {name: value.unsqueeze(0).to(device) for name, value in rows.items()}
+
+
+def new_rows(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str,
+             device: torch.device, state: RunState | None = None) -> tuple[DeviceRows, HostRows]:
+    """One run's rows: fresh from the seeds when `state` is None, else continuing from it.
+
+    A state saved under another optimiser brings no optimiser state: a fresh one starts at its step.
     """
-    info, model, training = dataset.info, config.model, config.training
+    names = OPTIMIZER_STATE[optimizer]
     if state is None:
-        params, stats = initial_parameters(config), layout.initial_stats(1)[0]
-        opt = {name: torch.zeros(layout.size) for name in OPTIMIZER_STATE[optimizer]}
-        step, opt_origin, sched_step, sched_epoch, diverged = 0, 0, 0, 0, False
+        parameters, statistics = initial_parameters(config), layout.initial_stats(1)[0]
+        moments = tuple(torch.zeros(layout.size) for _ in names)
+        step = origin = schedule_step = schedule_epoch = 0
+        diverged = False
     else:
-        params, stats = state.parameters.float(), state.statistics.float()
-        if params.shape != (layout.size,) or stats.shape != (layout.stats_size,):
+        parameters, statistics = state.parameters.float(), state.statistics.float()
+        if parameters.shape != (layout.size,) or statistics.shape != (layout.stats_size,):
             raise ValueError("checkpoint weights do not fit this model configuration")
-        names = OPTIMIZER_STATE[optimizer]
         saved = all(name in state.optimizer_state for name in names)
-        opt = {name: (state.optimizer_state[name].float() if saved else torch.zeros(layout.size))
-               for name in names}
-        step, sched_step, sched_epoch = state.step, state.schedule_step, state.schedule_epoch
-        opt_origin = state.optimizer_origin if saved else state.step
-        diverged = state.diverged
+        moments = tuple(state.optimizer_state[name].float() if saved else torch.zeros(layout.size)
+                        for name in names)
+        step, schedule_step, schedule_epoch = state.step, state.schedule_step, state.schedule_epoch
+        origin, diverged = (state.optimizer_origin if saved else state.step), state.diverged
+    training, task = config.training, dataset.info.task
+    device_rows = DeviceRows(
+        parameters=parameters[None].to(device), statistics=statistics[None].to(device),
+        optimizer_state=tuple(m[None].to(device) for m in moments),
+        alive=torch.tensor([0.0 if diverged else 1.0], device=device),
+        step=torch.tensor([step], dtype=torch.float64, device=device),
+        seed_key=seed_key(torch.tensor([int(training.seed)], dtype=torch.int64)).to(device),
+        **data_rows(dataset, config.model, device))
     n_train = len(dataset.x_train)
-    batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
-    dev = {
-        "params": params, "stats": stats, **opt,
-        # alive: 1.0 while training, 0.0 once diverged (a float mask: no boolean kernels per step)
-        "alive": torch.tensor(0.0 if diverged else 1.0),
-        "step": torch.tensor(step, dtype=torch.float64),
-        "seed_key": seed_key(torch.tensor(int(training.seed), dtype=torch.int64)),
-        "x_train": dataset.x_train.float(),
-        "t_train": targets_as_float(info.task, dataset.y_train, model.outputs),
-        "x_test": dataset.x_test.float(),
-        "t_test": targets_as_float(info.task, dataset.y_test, model.outputs),
-    }
-    dev = {key: value.unsqueeze(0).to(device) for key, value in dev.items()}
-    host = {
-        "steps": step, "opt_origin": opt_origin, "sched_step": sched_step,
-        "sched_epoch": sched_epoch, "batch": batch,
-        "per_epoch": steps_per_epoch(n_train, batch), "n_train": n_train,
-        "n_test": len(dataset.x_test), "lr": training.learning_rate,
-        "momentum": training.momentum, "decay": training.weight_decay,
-        "scale": gradient_scale(info.task, model.outputs), "hist_count": 0,
-        "diverged": diverged,
-    }
-    # explicit dtypes: a value of another type would silently retype the whole group's column
-    host = {key: np.array([value], dtype=HOST_DTYPES[key]) for key, value in host.items()}
-    return dev, host
+    batch = batch_of(training.batch_size, n_train)
+    host_rows = HostRows.one(
+        step=step, optimizer_origin=origin, schedule_step=schedule_step,
+        schedule_epoch=schedule_epoch, batch_size=batch,
+        steps_per_epoch=steps_per_epoch(n_train, batch), n_train=n_train,
+        n_test=len(dataset.x_test), learning_rate=training.learning_rate,
+        momentum=training.momentum, weight_decay=training.weight_decay,
+        gradient_scale=gradient_scale(task, config.model.outputs), diverged=diverged)
+    return device_rows, host_rows
 
 
-def set_training(host: dict, row: int, training: TrainingConfig, new_batch: bool) -> None:
-    """Apply live hyperparameters to one run's host row; a new batch size starts a fresh epoch."""
-    host["lr"][row], host["momentum"][row] = training.learning_rate, training.momentum
-    host["decay"][row] = training.weight_decay
-    if new_batch:
-        n_train = int(host["n_train"][row])
-        batch = n_train if training.batch_size is None else min(training.batch_size, n_train)
-        done = int(host["steps"][row] - host["sched_step"][row])
-        epoch = int(host["sched_epoch"][row]) + done // int(host["per_epoch"][row])
-        started = done % int(host["per_epoch"][row]) > 0
-        host["sched_epoch"][row] = epoch + started
-        host["sched_step"][row] = host["steps"][row]
-        host["batch"][row], host["per_epoch"][row] = batch, steps_per_epoch(n_train, batch)
+def run_state(config: RunConfig, device: DeviceRows, host: HostRows, row: int, optimizer: str,
+              history: History) -> RunState:
+    """Row `row` as a RunState (CPU copies): everything needed to continue the run elsewhere."""
 
+    def copy(tensor: Tensor) -> Tensor:
+        return tensor[row].detach().cpu().clone()
 
-def _pad(tensor: Tensor, length: int) -> Tensor:
-    extra = length - tensor.shape[1]
-    if extra <= 0:
-        return tensor
-    pad = [0, 0] * (tensor.dim() - 2) + [0, extra]
-    return F.pad(tensor, pad)
-
-
-def append(dev: dict, host: dict, row_dev: dict, row_host: dict) -> None:
-    """Add one run's row at the end (in place), padding data to the longest run."""
-    if not dev:
-        dev.update(row_dev)
-        host.update(row_host)
-        return
-    for key, value in row_dev.items():
-        if key in DATA_KEYS:
-            length = max(dev[key].shape[1], value.shape[1])
-            dev[key], value = _pad(dev[key], length), _pad(value, length)
-        dev[key] = torch.cat([dev[key], value])
-    for key, value in row_host.items():
-        host[key] = np.concatenate([host[key], value])
-
-
-def keep_rows(dev: dict, host: dict, keep: np.ndarray) -> None:
-    """Keep only the runs at positions `keep` (in place)."""
-    index = torch.as_tensor(keep, device=next(iter(dev.values())).device)
-    for key in dev:
-        dev[key] = dev[key].index_select(0, index)
-    for key in host:
-        host[key] = host[key][keep]
-
-
-def derived(dev: dict, host: dict) -> dict:
-    """Tensors computed from the data rows: loss weights and the train+test evaluation set."""
-    device = dev["x_train"].device
-    n_train = torch.as_tensor(host["n_train"], device=device, dtype=torch.float32)[:, None]
-    n_test = torch.as_tensor(host["n_test"], device=device, dtype=torch.float32)[:, None]
-    w_train = (torch.arange(dev["x_train"].shape[1], device=device) < n_train) / n_train
-    w_test = (torch.arange(dev["x_test"].shape[1], device=device) < n_test) / n_test
-    zeros_train, zeros_test = torch.zeros_like(w_train), torch.zeros_like(w_test)
-    w_eval = torch.stack([torch.cat([w_train, zeros_test], 1),
-                          torch.cat([zeros_train, w_test], 1)], dim=2)  # (R, Ntr + Nte, 2)
-    return {
-        "w_train": w_train,  # (R, Ntr): 1/n for real points, 0 for padding
-        "x_eval": torch.cat([dev["x_train"], dev["x_test"]], 1),
-        "t_eval": torch.cat([dev["t_train"], dev["t_test"]], 1),
-        "w_eval": w_eval,
-    }
+    state = dict(zip(OPTIMIZER_STATE[optimizer], map(copy, device.optimizer_state), strict=True))
+    return RunState(
+        config=config, parameters=copy(device.parameters), optimizer_state=state,
+        statistics=copy(device.statistics), step=int(device.step[row]),
+        optimizer_origin=int(host.optimizer_origin[row]),
+        schedule_step=int(host.schedule_step[row]), schedule_epoch=int(host.schedule_epoch[row]),
+        diverged=not bool(device.alive[row] > 0.5), history=history)

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from models.configs import RunConfig, TrainingConfig
+from models.datasets import DatasetConfig
 from models.engine.checkpoint import RunState, load_run_file, save_run_file
 from models.engine.group import RunGroup
 from models.engine.records import History, RunStatus
@@ -55,6 +56,9 @@ class Trainer:
 
     def set_training(self, training: TrainingConfig) -> None:
         self.group.set_training(self.RUN_ID, training)
+
+    def set_data(self, dataset: DatasetConfig) -> None:
+        self.group.set_data(self.RUN_ID, dataset)
 
     def reset(self) -> None:
         self.group.reset(self.RUN_ID)

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models.activations import ACTIVATIONS
-from models.engine.batched import Layout, Network, Problem
+from models.engine.batched import Layout, Network, TaskMix
 from models.losses import gradient_scale
 from models.network import (
     MLP,
@@ -113,7 +113,7 @@ def test_hand_written_gradient_matches_finite_differences(activation, task, outp
     flat = torch.randn(2, network.layout.size, generator=torch.Generator().manual_seed(4),
                        dtype=torch.float64)
     x, target, valid, weight = tiny_problem(task, outputs)
-    problem = Problem([task, task], torch.device("cpu"))
+    problem = TaskMix([task, task], torch.device("cpu"))
 
     def loss_of(params):
         out = network.forward(params, x)
@@ -129,7 +129,7 @@ def test_mixed_tasks_in_one_group_use_each_runs_loss():
     flat = torch.randn(2, network.layout.size, dtype=torch.float64,
                        generator=torch.Generator().manual_seed(1))
     x, target, _, weight = tiny_problem("binary", 1)
-    mixed = Problem(["regression", "binary"], torch.device("cpu"))
+    mixed = TaskMix(["regression", "binary"], torch.device("cpu"))
     out = network.forward(flat, x)
     loss = mixed.loss(out, target)
     torch.testing.assert_close(loss[0], (out[0] - target[0]).square()[:, 0])
@@ -146,7 +146,7 @@ def test_autograd_path_with_batch_norm_matches_finite_differences():
                        dtype=torch.float64)
     stats = network.layout.initial_stats(2).double()
     x, target, valid, weight = tiny_problem("regression", 1)
-    problem = Problem(["regression", "regression"], torch.device("cpu"))
+    problem = TaskMix(["regression", "regression"], torch.device("cpu"))
 
     def loss_of(params):
         out_stats = stats.clone()

@@ -16,8 +16,7 @@ from pydantic import TypeAdapter
 
 from models.datasets import DATASETS
 from models.engine.checkpoint import load_run, save_run
-from models.engine.history import HISTORY_LIMIT
-from models.engine.records import History
+from models.engine.records import HISTORY_LIMIT, History
 from server.app import create_app
 from server.schemas import Function, Run, Snapshot
 from server.schemas import History as HistorySchema
