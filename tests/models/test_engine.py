@@ -295,3 +295,33 @@ def test_cuda_group_matches_cpu_group():
         assert gpu_status[run_id].train_loss == pytest.approx(status.train_loss, rel=1e-4)
     np.testing.assert_allclose(gpu_history, cpu_history, rtol=1e-4)
     torch.testing.assert_close(gpu_weights, cpu_weights, rtol=1e-4, atol=1e-5)
+
+
+READ_BACKS = ("item", "tolist", "cpu", "numpy", "__bool__", "__int__", "__float__", "__index__")
+
+
+@pytest.mark.parametrize("settings", [dict(optimizer="adam", batch_size=8),
+                                      dict(optimizer="momentum", batch_size=None),
+                                      dict(optimizer="sgd", batch_norm=True, batch_size=5)])
+def test_a_step_reads_nothing_back_from_the_device(monkeypatch, settings):
+    """The engine's speed: group.step() (the loop, the divergence mask, the recording of its
+    evaluations) never copies a value from the device to the host."""
+    group = group_for(run_config(seed=1, **settings),
+                      run_config(dataset="abs", n_points=30, seed=2, **settings), eval_every=3)
+    group.step(4)  # warm: the history buffers exist and the evaluation set is cached
+    reads = []
+
+    def forbid(name):
+        def read_back(self, *args, **kwargs):
+            reads.append(name)
+            raise AssertionError(f"Tensor.{name} inside step()")
+        return read_back
+
+    for name in READ_BACKS:
+        monkeypatch.setattr(torch.Tensor, name, forbid(name))
+    group.step(20)
+    group.step(7, run_ids=["run1"])
+    monkeypatch.undo()
+    assert reads == []
+    assert [s.step for s in group.statuses().values()] == [24, 31]
+    assert list(group.history("run1").step) == list(range(0, 31, 3))
