@@ -149,7 +149,8 @@ def _check_counters(state: RunState) -> None:
 
 
 def _check_history(history: History, step: int) -> History:
-    """Equal lengths, steps in order within [0, step], finite losses; thinned to HISTORY_LIMIT."""
+    """Equal lengths, steps in order within [0, step], finite losses (a test loss may be NaN: the
+    run had no test set then); thinned to HISTORY_LIMIT."""
     steps, train, test = history.step, history.train_loss, history.test_loss
     if not (len(steps) == len(train) == len(test)):
         raise ValueError(f"not a run checkpoint: the history's step, train_loss and test_loss "
@@ -157,7 +158,7 @@ def _check_history(history: History, step: int) -> History:
     if len(steps) and (steps[0] < 0 or steps[-1] > step or (np.diff(steps) < 0).any()):
         raise ValueError(f"not a run checkpoint: history steps must rise from 0 to the run's "
                          f"step {step}")
-    if not (np.isfinite(train).all() and np.isfinite(test).all()):
+    if not (np.isfinite(train).all() and not np.isinf(test).any()):  # NaN: no test set
         raise ValueError("not a run checkpoint: history losses must be finite numbers")
     while len(history) > HISTORY_LIMIT:  # as the engine's own archive does with a long run
         history = history.slice(0, None, 2)

@@ -127,7 +127,7 @@ class RunGroup:
         if n == 0 or len(rows) == 0:
             return
         n = int(n)
-        self._history.make_room(rows, self._host.step[rows], n, self._ids, self._has_test())
+        self._history.make_room(rows, self._host.step[rows], n, self._ids, self._host.n_test > 0)
         whole = len(rows) == len(self._ids)  # all runs: train the group's own tensors in place
         index = torch.as_tensor(rows, device=self.device)
         device = self._device if whole else self._device.gather(index)
@@ -211,24 +211,26 @@ class RunGroup:
             return {}
         index = torch.as_tensor(rows, device=self.device)
         device = self._device.gather(index)
-        losses, accuracy = measure_losses(self.network, self._task_mix(rows), device,
-                                          self._evaluation_set().gather(index), accuracy=True)
-        packed = torch.cat([losses.double(), accuracy.double(), device.step[:, None],
+        losses, correct = measure_losses(self.network, self._task_mix(rows), device,
+                                         self._evaluation_set().gather(index), count_correct=True)
+        packed = torch.cat([losses.double(), correct.double(), device.step[:, None],
                             device.alive[:, None].double()], 1)  # (R, 6)
         result = {}
-        for row, (train, test, train_hit, test_hit, step, alive) in zip(
+        for row, (train, test, train_right, test_right, step, alive) in zip(
                 rows, packed.cpu().numpy(), strict=True):
             run_id, diverged = self._ids[row], bool(alive < 0.5)
             self._host.diverged[row] = diverged
-            has_test, classify = self._host.n_test[row] > 0, self._tasks[row] != "regression"
-            train, test = float(train), float(test) if has_test else None
+            n_train, n_test = self._host.n_train[row], self._host.n_test[row]
+            classify = self._tasks[row] != "regression"
+            train, test = float(train), float(test) if n_test else None
             if not (math.isfinite(train) and (test is None or math.isfinite(test))):
                 self._collect(np.array([row]))  # report the last finite point instead
                 train, test = self._history.last_point(run_id)
             result[run_id] = RunStatus(
                 step=int(step), epoch=self._host.epoch(row, step), train_loss=train, test_loss=test,
-                accuracy=float(test_hit) if classify and has_test else None,
-                train_accuracy=float(train_hit) if classify else None, diverged=diverged)
+                accuracy=float(test_right / n_test) if classify and n_test else None,
+                train_accuracy=float(train_right / n_train) if classify else None,
+                diverged=diverged)
         return result
 
     def drain_history(self, run_ids: list[str] | None = None) -> dict[str, History]:
@@ -244,7 +246,7 @@ class RunGroup:
 
     def _collect(self, rows: np.ndarray) -> None:
         if len(rows):
-            self._history.collect(rows, self._ids, self._has_test())
+            self._history.collect(rows, self._ids, self._host.n_test > 0)
 
     def layers(self, run_ids: list[str] | None = None) -> dict[str, list]:
         """Each run's affine layers as float64 numpy (W (out, in), b (out,)), batch norm folded."""
@@ -282,9 +284,6 @@ class RunGroup:
         if isinstance(run_ids, str):
             run_ids = [run_ids]
         return np.unique(np.array([self._row(r) for r in run_ids], dtype=np.int64))
-
-    def _has_test(self) -> np.ndarray:
-        return self._host.n_test > 0
 
     def _task_mix(self, rows) -> TaskMix:
         return TaskMix([self._tasks[row] for row in rows], self.device)

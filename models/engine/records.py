@@ -25,7 +25,8 @@ class RunStatus:
 
 @dataclass(frozen=True, eq=False)
 class History:
-    """Loss curve points: full train-set and test-set loss at the given steps (finite values)."""
+    """Loss curve points: full train-set and test-set loss at the given steps. Losses are finite,
+    except a test loss of NaN where the run had no test set (train_fraction 1.0)."""
 
     step: np.ndarray  # (M,) int64
     train_loss: np.ndarray  # (M,) float64

@@ -64,16 +64,17 @@ class Evaluation(NamedTuple):
 
 @torch.no_grad()
 def measure_losses(network: Network, tasks: TaskMix, rows: DeviceRows, data: EvaluationSet,
-                   accuracy: bool = False) -> tuple[Tensor, Tensor | None]:
-    """Full train-set and test-set loss (R, 2), and if asked their accuracies (R, 2) (the share
-    of points whose class is predicted right; 0 for regression and for an empty set)."""
+                   count_correct: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Full train-set and test-set loss (R, 2), and if asked how many points of each set have
+    their class predicted right (R, 2) (counts, exact: a mean of float weights can exceed 1)."""
     out = network.forward(rows.parameters, data.x, rows.statistics)  # (R, N, outputs)
     per_example = tasks.loss(out, data.target)  # (R, N)
     losses = torch.bmm(per_example.unsqueeze(1), data.split_weight).squeeze(1)  # (R, 2)
-    if not accuracy:
+    if not count_correct:
         return losses, None
-    correct = tasks.correct(out, data.target)  # (R, N)
-    return losses, torch.bmm(correct.unsqueeze(1), data.split_weight).squeeze(1)
+    correct = tasks.correct(out, data.target)  # (R, N) 1.0 where right, 0 for regression
+    members = (data.split_weight > 0).float()  # (R, N, 2) which set each point is in
+    return losses, torch.bmm(correct.unsqueeze(1), members).squeeze(1)
 
 
 def finite(values: Tensor) -> Tensor:

@@ -179,7 +179,8 @@ def test_bad_user_points_raise_clear_errors(name, points, message):
     ({"noise": "lots"}, "noise"),
     ({"train_fraction": None}, "train_fraction"),
     ({"train_fraction": 0.0}, "train_fraction"),
-    ({"train_fraction": 1.0}, "train_fraction"),
+    ({"train_fraction": 1.5}, "train_fraction"),
+    ({"train_fraction": -0.2}, "train_fraction"),
     ({"seed": -1}, "seed"),
 ])
 def test_bad_configs_raise_clear_errors(overrides, message):
@@ -191,6 +192,18 @@ def test_tiny_dataset_splits_are_non_empty():
     for fraction in (0.01, 0.5, 0.99):
         data = make_dataset(DatasetConfig(n_points=2, train_fraction=fraction))
         assert len(data.x_train) == 1 and len(data.x_test) == 1
+
+
+@pytest.mark.parametrize("name", ["custom_1d", "custom_2d", "sine", "blobs"])
+def test_train_fraction_one_trains_on_every_point(name):
+    split = make_dataset(config_for(name, n_points=30))
+    data = make_dataset(config_for(name, n_points=30, train_fraction=1.0))
+    every = torch.cat([split.x_train, split.x_test])
+    assert len(data.x_train) == len(every) and len(data.x_test) == len(data.y_test) == 0
+    assert sorted(data.x_train.tolist()) == sorted(every.tolist())  # the same points, all train
+    assert data.x_test.shape == (0, data.info.inputs) and data.x_test.dtype == torch.float32
+    assert data.y_test.dtype == data.y_train.dtype
+    assert data.y_test.shape[1:] == data.y_train.shape[1:]
 
 
 @pytest.mark.parametrize("name", [n for n in sorted(DATASETS) if n != "digits"])
