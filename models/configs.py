@@ -5,11 +5,11 @@ changes of a config apply to a live run and which rebuild it (change_kind). No t
 """
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from models.datasets import DatasetConfig
+from models.datasets import DATASETS, DatasetConfig
 from models.network import ModelConfig
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -79,3 +79,32 @@ class RunConfig:
                                       for x, y in dataset["points"])
         return cls(DatasetConfig(**dataset), ModelConfig(**data["model"]),
                    TrainingConfig(**data["training"]))
+
+
+CHANGE_KINDS = ("none", "live", "data", "rebuilt")
+LIVE_DATA_FIELDS = ("points", "train_fraction")  # of a custom dataset: a live run keeps training
+
+
+def change_kind(old: RunConfig, new: RunConfig) -> str:
+    """What changing a run's config from `old` to `new` does to the run (one of CHANGE_KINDS).
+
+    "none":    nothing changed.
+    "live":    only training settings (optimizer, learning_rate, momentum, weight_decay,
+               batch_size): weights and step are kept; a new optimizer starts a fresh state.
+    "data":    a custom dataset's points or train_fraction changed (live settings may change
+               too): the run keeps its weights, optimiser state and step and trains on the new
+               points from a fresh epoch (RunGroup.set_data).
+    "rebuilt": any other dataset change, the model or the training seed: back to step 0, rebuilt
+               from the seeds.
+    """
+    if old == new:
+        return "none"
+    if old.model != new.model or old.training.seed != new.training.seed:
+        return "rebuilt"
+    if old.dataset == new.dataset:
+        return "live"
+    info = DATASETS.get(old.dataset.name)
+    kept = {name: getattr(new.dataset, name) for name in LIVE_DATA_FIELDS}
+    if info is not None and info.custom and replace(old.dataset, **kept) == new.dataset:
+        return "data"
+    return "rebuilt"
