@@ -18,6 +18,12 @@ from models.network import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, MLP, ModelConfig
 Tensor = torch.Tensor
 
 
+def to_device(values, device: torch.device) -> Tensor:
+    """Host values (a numpy array or a list) as a tensor on `device` without waiting for the
+    device: a blocking copy would make the host wait for every step already queued there."""
+    return torch.from_numpy(np.ascontiguousarray(values)).to(device, non_blocking=True)
+
+
 @dataclass(frozen=True)
 class Slot:
     """Where one Linear (and its batch norm) lives in a run's flat parameter row."""
@@ -116,7 +122,7 @@ class TaskMix:
     def __init__(self, tasks: list[str], device: torch.device) -> None:
         self.tasks = sorted(set(tasks))
         self.single = self.tasks[0] if len(self.tasks) == 1 else None
-        self.masks = {t: torch.tensor([task == t for task in tasks], device=device)[:, None, None]
+        self.masks = {t: to_device([task == t for task in tasks], device)[:, None, None]
                       for t in self.tasks} if self.single is None else {}
 
     def _pick(self, function, *args) -> Tensor:

@@ -12,7 +12,7 @@ import torch
 
 from models.configs import OPTIMIZERS, RunConfig, TrainingConfig
 from models.datasets import Dataset, DatasetConfig
-from models.engine.batched import Network, TaskMix
+from models.engine.batched import Network, TaskMix, to_device
 from models.engine.checkpoint import RunState, check_state
 from models.engine.history import LossHistory
 from models.engine.records import History, RunStatus
@@ -129,7 +129,7 @@ class RunGroup:
         n = int(n)
         self._history.make_room(rows, self._host.step[rows], n, self._ids, self._host.n_test > 0)
         whole = len(rows) == len(self._ids)  # all runs: train the group's own tensors in place
-        index = torch.as_tensor(rows, device=self.device)
+        index = to_device(rows, self.device)
         device = self._device if whole else self._device.gather(index)
         data = self._evaluation_set() if whole else self._evaluation_set().gather(index)
         before = self._host.step[rows].copy()

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from models.engine.batched import Network, TaskMix
+from models.engine.batched import Network, TaskMix, to_device
 from models.engine.optim import adam_bias_correction, update
 from models.engine.rows import DeviceRows, HostRows
 from models.engine.sampling import block_indices, dropout_keep
@@ -103,8 +103,8 @@ class Plan(NamedTuple):
         counters = [getattr(host, name).astype(np.int64) for name in cls._fields[:7]]
         rates = np.stack([host.learning_rate, host.momentum, host.weight_decay,
                           host.gradient_scale]).astype(np.float64)
-        counters = torch.as_tensor(np.stack(counters), device=device).unbind(0)
-        rates = torch.as_tensor(rates, device=device)
+        counters = to_device(np.stack(counters), device).unbind(0)
+        rates = to_device(rates, device)
         return cls(*counters, rates[0], *rates.float()[:, :, None])
 
 

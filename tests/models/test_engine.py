@@ -276,27 +276,6 @@ def test_history_of_runs_out_of_phase_and_buffer_growth(monkeypatch):
         assert np.isfinite(history.train_loss).all()
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_group_matches_cpu_group():
-    configs = [run_config(seed=s, batch_size=b, optimizer="adam", n_points=n)
-               for s, b, n in ((1, 8, 40), (2, None, 60), (3, 16, 90))]
-    results = []
-    for device in ("cpu", "cuda"):
-        group = RunGroup(configs[0].model, "adam", device, eval_every=5)
-        for index, config in enumerate(configs):
-            group.add(f"run{index}", config)
-        group.step(40)
-        results.append((group.statuses(), group.history("run1").train_loss,
-                        group.export_run("run2").parameters))
-    (cpu_status, cpu_history, cpu_weights), (gpu_status, gpu_history, gpu_weights) = results
-    for run_id, status in cpu_status.items():
-        assert gpu_status[run_id].step == status.step == 40
-        assert gpu_status[run_id].train_loss == pytest.approx(status.train_loss, rel=1e-4)
-    np.testing.assert_allclose(gpu_history, cpu_history, rtol=1e-4)
-    torch.testing.assert_close(gpu_weights, cpu_weights, rtol=1e-4, atol=1e-5)
-
-
 READ_BACKS = ("item", "tolist", "cpu", "numpy", "__bool__", "__int__", "__float__", "__index__")
 
 
