@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from models.engine import RunGroup, TrainingConfig
-from models.engine.sampling import epoch_batches, steps_per_epoch
 from models.loop import Loop
 
 from .conftest import run_config
@@ -103,16 +102,6 @@ def test_batch_norm_matches_reference_in_training_and_eval_mode():
                                        rtol=1e-5)
             torch.testing.assert_close(ours.running_var, theirs.running_var, atol=1e-5,
                                        rtol=1e-5)
-
-
-def test_schedule_covers_each_point_once_per_epoch_and_reshuffles():
-    first = epoch_batches(7, 23, 5, 0)
-    second = epoch_batches(7, 23, 5, 1)
-    assert [len(b) for b in first] == [5, 5, 5, 5, 3] and steps_per_epoch(23, 5) == 5
-    assert sorted(torch.cat(first).tolist()) == list(range(23))
-    assert torch.cat(first).tolist() != torch.cat(second).tolist()
-    assert torch.cat(epoch_batches(8, 23, 5, 0)).tolist() != torch.cat(first).tolist()
-    assert torch.cat(epoch_batches(7, 23, None, 3)).tolist() == list(range(23))
 
 
 def test_step_on_named_runs_leaves_the_others_bit_for_bit():
