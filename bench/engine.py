@@ -1,5 +1,5 @@
-"""Engine speed: steps/s of RunGroup against the loop a student writes, and aggregate run-steps/s
-for groups of many runs. Prints a table; asserts nothing (`python -m bench.engine`)."""
+"""Engine speed: steps/s of RunGroup against the student's loop (models/loop.py), and aggregate
+run-steps/s for groups of many runs. Prints a table; asserts nothing (`python -m bench.engine`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 import time
 
 import torch
-from torch import nn
 
-from models.datasets import DatasetConfig, make_dataset
+from models.datasets import DatasetConfig
 from models.engine import RunConfig, RunGroup, TrainingConfig
+from models.loop import Loop
 from models.network import ModelConfig
 
 SECONDS = 1.0  # wall time per measurement
@@ -19,45 +19,27 @@ POINTS = 250  # 200 training points at the default train fraction of 0.8
 LEARNING_RATE = {"sgd": 0.05, "adam": 0.005}
 
 
+def run_config(hidden: list[int], optimizer: str, batch_size: int | None,
+               seed: int = 0) -> RunConfig:
+    """Sine regression, 200 training points, `hidden` ReLU layers of equal width."""
+    training = TrainingConfig(optimizer=optimizer, learning_rate=LEARNING_RATE[optimizer],
+                              batch_size=batch_size, seed=seed)
+    return RunConfig(DatasetConfig(name="sine", n_points=POINTS),
+                     ModelConfig(hidden_units=hidden[0], depth=len(hidden)), training)
+
+
 def naive_steps_per_second(hidden: list[int], optimizer: str, batch_size: int | None) -> float:
-    """The student's loop: nn.Sequential, zero_grad, backward, step; reshuffled every epoch."""
-    data = make_dataset(DatasetConfig(name="sine", n_points=POINTS))
-    x, y = data.x_train, data.y_train
-    widths = [1, *hidden, 1]
-    layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(widths, widths[1:], strict=False):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    make = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-    opt = make(model.parameters(), lr=LEARNING_RATE[optimizer])
-    loss_fn = nn.MSELoss()
-    batches = [None] if batch_size is None else []
-
-    def one_step() -> None:
-        nonlocal batches
-        if not batches:
-            batches = list(torch.randperm(len(x)).split(batch_size))
-        batch = batches.pop()
-        xb, yb = (x, y) if batch is None else (x[batch], y[batch])
-        if batch is None:
-            batches = [None]
-        opt.zero_grad()
-        loss = loss_fn(model(xb), yb)
-        loss.backward()
-        opt.step()
-
-    return _rate(one_step, 1)
+    """The student's loop (models/loop.py): MLP, zero_grad, backward, step; one batch per step."""
+    loop = Loop(run_config(hidden, optimizer, batch_size))
+    return _rate(loop.step, 1)
 
 
 def engine_group(hidden: list[int], optimizer: str, batch_size: int | None,
                  runs: int) -> RunGroup:
-    model = ModelConfig(hidden_units=hidden[0], depth=len(hidden))
-    group = RunGroup(model, optimizer, "cpu", eval_every=10)
+    first = run_config(hidden, optimizer, batch_size)
+    group = RunGroup(first.model, optimizer, "cpu", eval_every=10)
     for index in range(runs):
-        training = TrainingConfig(optimizer=optimizer, learning_rate=LEARNING_RATE[optimizer],
-                                  batch_size=batch_size, seed=index)
-        group.add(f"run{index}", RunConfig(DatasetConfig(name="sine", n_points=POINTS),
-                                           model, training))
+        group.add(f"run{index}", run_config(hidden, optimizer, batch_size, seed=index))
     return group
 
 

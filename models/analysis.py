@@ -1,7 +1,8 @@
-"""Exact analysis of a trained network, the lecture's pictures: pieces, kinks, units, regions.
+"""Exact analysis of a trained network: its pieces, kinks, hidden units and linear regions.
 
 numpy float64 in, plain dataclasses out; `layers` = [(W (out, in), b (out,)), ...] from
-MLP.affine_layers() or RunGroup.layers(). Never trains and never touches torch modules.
+MLP.affine_layers() or RunGroup.layers(). Never trains and never touches torch modules; the
+pictures built from it (probabilities, grids, joints) are in models/pictures.py.
 """
 
 from dataclasses import dataclass

@@ -29,7 +29,7 @@ class DatasetConfig:
     name: str = "sine"
     n_points: int = 100  # points drawn (synthetic) or the most samples used (digits)
     noise: float = 0.1  # std of the gaussian noise (targets, coordinates or the class boundary)
-    train_fraction: float = 0.8
+    train_fraction: float = 0.8  # share of the points that train; 1.0: all, no test set
     seed: int = 0
     points: tuple[UserPoint, ...] | None = None
 
@@ -49,7 +49,9 @@ class DatasetInfo:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """x: (N, inputs) float32; y: (N, outputs) float32 (regression, binary 0/1) or (N,) int64."""
+    """x: (N, inputs) float32; y: (N, outputs) float32 (regression, binary 0/1) or (N,) int64.
+
+    The test split is empty (N = 0) when train_fraction is 1.0."""
 
     info: DatasetInfo
     x_train: torch.Tensor
@@ -112,8 +114,8 @@ def _check_config(config: DatasetConfig) -> DatasetInfo:
             raise ValueError(f"{field} must be a number, got {getattr(config, field)!r}")
     if not (math.isfinite(config.noise) and 0.0 <= config.noise <= MAX_NOISE):
         raise ValueError(f"noise must be between 0 and {MAX_NOISE}, got {config.noise}")
-    if not (math.isfinite(config.train_fraction) and 0.0 < config.train_fraction < 1.0):
-        raise ValueError(f"train_fraction must be strictly between 0 and 1, got "
+    if not (math.isfinite(config.train_fraction) and 0.0 < config.train_fraction <= 1.0):
+        raise ValueError(f"train_fraction must be above 0 and at most 1, got "
                          f"{config.train_fraction}")
     if isinstance(config.seed, bool) or not isinstance(config.seed, int | np.integer):
         raise ValueError(f"seed must be an integer, got {config.seed!r}")
@@ -165,7 +167,10 @@ def _digits(n_points: int, generator: torch.Generator) -> tuple[torch.Tensor, to
 def _split(x: torch.Tensor, y: torch.Tensor, train_fraction: float, generator: torch.Generator,
            info: DatasetInfo) -> Dataset:
     n = len(x)
-    n_train = min(max(round(n * train_fraction), 1), n - 1)  # both splits non-empty
+    if train_fraction == 1.0:  # every point trains: no test set
+        n_train = n
+    else:  # both splits non-empty
+        n_train = min(max(round(n * train_fraction), 1), n - 1)
     order = torch.randperm(n, generator=generator)
     train, test = order[:n_train], order[n_train:]
     return Dataset(info, x[train].contiguous(), y[train].contiguous(), x[test].contiguous(),

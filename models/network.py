@@ -1,6 +1,6 @@
 """The network: a plain, readable multi-layer perceptron (the reference) and its parameter counts.
 
-The fast batched engine (models/batched.py) must agree with this module; nothing here is optimised.
+The fast batched engine (models/engine/) must agree with this module; nothing here is optimised.
 """
 
 import math

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from models.checkpoint import load_run, save_run
+from models.engine.checkpoint import load_run, save_run
 from server import bridge, schemas
 from server.errors import ApiError
 from server.registry import RunEntry, new_run_id

@@ -11,7 +11,7 @@ import re
 import pytest
 import torch
 
-from models.checkpoint import load_run
+from models.engine.checkpoint import load_run
 from tests.e2e.pagetools import (
     TIMEOUT_MS,
     api,

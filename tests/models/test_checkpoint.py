@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import load_run, load_run_file, save_run, save_run_file
 from models.engine import RunGroup, Trainer, TrainingConfig
+from models.engine.checkpoint import load_run, load_run_file, save_run, save_run_file
 
 from .conftest import run_config
 

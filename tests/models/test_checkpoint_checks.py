@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from models.checkpoint import MAX_STEP, load_run, save_run
 from models.engine import RunGroup
-from models.history import HISTORY_LIMIT
+from models.engine.checkpoint import MAX_STEP, load_run, save_run
+from models.engine.records import HISTORY_LIMIT
 from tests.forgery import forge, tensors_of
 
 from .conftest import run_config
@@ -81,7 +81,7 @@ def test_a_bad_state_leaves_the_group_untouched_and_its_runs_train() -> None:
     assert group.run_ids == ["honest"]
     group.step(10)  # before the checks, the group's arrays were retyped and this raised
     assert group.statuses()["honest"].step == 10
-    assert group._host["steps"].dtype == np.int64  # noqa: SLF001 - the retyping was the bug
+    assert group._host.step.dtype == np.int64  # noqa: SLF001 - the retyping was the bug
 
 
 def test_a_huge_history_is_thinned_on_load() -> None:

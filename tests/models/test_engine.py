@@ -1,14 +1,14 @@
-"""The batched engine against the reference: a plain MLP trained alone with torch.optim on the
-same batches must give the same losses and weights, step for step, run by run."""
+"""The batched engine against the student's loop (models/loop.py): a plain MLP trained alone with
+torch.optim on the same batches must give the same losses and weights, step for step, run by run."""
 
 import numpy as np
 import pytest
 import torch
 
 from models.engine import RunGroup, TrainingConfig
-from models.schedule import epoch_batches, steps_per_epoch
+from models.loop import Loop
 
-from .conftest import Reference, run_config
+from .conftest import run_config
 
 TOLERANCE = 1e-5
 
@@ -20,13 +20,13 @@ def group_for(*configs, eval_every: int = 1) -> RunGroup:
     return group
 
 
-def assert_matches(group: RunGroup, run_id: str, reference: Reference, steps: int,
+def assert_matches(group: RunGroup, run_id: str, reference: Loop, steps: int,
                    weight_tolerance: float = TOLERANCE) -> None:
     """The engine's per-step full losses and final weights equal the reference's."""
-    expected = [reference.full_losses()]
+    expected = [reference.losses()]
     for _ in range(steps):
         reference.step()
-        expected.append(reference.full_losses())
+        expected.append(reference.losses())
     history = group.history(run_id)
     assert list(history.step) == list(range(steps + 1))
     np.testing.assert_allclose(history.train_loss, [e[0] for e in expected], rtol=TOLERANCE,
@@ -34,7 +34,7 @@ def assert_matches(group: RunGroup, run_id: str, reference: Reference, steps: in
     np.testing.assert_allclose(history.test_loss, [e[1] for e in expected], rtol=TOLERANCE,
                                atol=TOLERANCE)
     weights = group.export_run(run_id).parameters
-    torch.testing.assert_close(weights, reference.flat(), rtol=weight_tolerance,
+    torch.testing.assert_close(weights, reference.parameters(), rtol=weight_tolerance,
                                atol=weight_tolerance)
 
 
@@ -46,7 +46,7 @@ def test_single_run_matches_reference(activation, optimizer):
                         learning_rate=learning_rate, batch_size=8, weight_decay=0.01)
     group = group_for(config)
     group.step(25)
-    assert_matches(group, "run0", Reference(config), 25)
+    assert_matches(group, "run0", Loop(config), 25)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
@@ -63,7 +63,7 @@ def test_group_of_different_runs_matches_each_reference(optimizer):
     group = group_for(*configs)
     group.step(20)
     for index, config in enumerate(configs):
-        assert_matches(group, f"run{index}", Reference(config), 20)
+        assert_matches(group, f"run{index}", Loop(config), 20)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
@@ -74,7 +74,7 @@ def test_multiclass_and_two_inputs_match_reference(optimizer):
     group = group_for(config, run_config(dataset="blobs", n_points=30, inputs=2, outputs=3,
                                          depth=2, activation="tanh", optimizer=optimizer, seed=5))
     group.step(15)
-    assert_matches(group, "run0", Reference(config), 15)
+    assert_matches(group, "run0", Loop(config), 15)
 
 
 @pytest.mark.parametrize("init", ["default", "he", "xavier"])
@@ -82,7 +82,7 @@ def test_linear_model_and_inits_match_reference(init):
     config = run_config(depth=0, init=init, optimizer="sgd", learning_rate=0.2)
     group = group_for(config)
     group.step(10)
-    assert_matches(group, "run0", Reference(config), 10)
+    assert_matches(group, "run0", Loop(config), 10)
 
 
 def test_batch_norm_matches_reference_in_training_and_eval_mode():
@@ -92,26 +92,16 @@ def test_batch_norm_matches_reference_in_training_and_eval_mode():
                         n_points=37)
     group = group_for(config, run_config(batch_norm=True, depth=2, optimizer="momentum", seed=3))
     group.step(12)
-    reference = Reference(config)
+    reference = Loop(config)
     # Weights feeding batch norm are scale-invariant: float noise in them is not damped.
     assert_matches(group, "run0", reference, 12, weight_tolerance=2e-4)
     module = group.module("run0")
-    for ours, theirs in zip(module.layers, reference.module.layers, strict=True):
+    for ours, theirs in zip(module.layers, reference.model.layers, strict=True):
         if isinstance(ours, torch.nn.BatchNorm1d):
             torch.testing.assert_close(ours.running_mean, theirs.running_mean, atol=1e-5,
                                        rtol=1e-5)
             torch.testing.assert_close(ours.running_var, theirs.running_var, atol=1e-5,
                                        rtol=1e-5)
-
-
-def test_schedule_covers_each_point_once_per_epoch_and_reshuffles():
-    first = epoch_batches(7, 23, 5, 0)
-    second = epoch_batches(7, 23, 5, 1)
-    assert [len(b) for b in first] == [5, 5, 5, 5, 3] and steps_per_epoch(23, 5) == 5
-    assert sorted(torch.cat(first).tolist()) == list(range(23))
-    assert torch.cat(first).tolist() != torch.cat(second).tolist()
-    assert torch.cat(epoch_batches(8, 23, 5, 0)).tolist() != torch.cat(first).tolist()
-    assert torch.cat(epoch_batches(7, 23, None, 3)).tolist() == list(range(23))
 
 
 def test_step_on_named_runs_leaves_the_others_bit_for_bit():
@@ -136,7 +126,7 @@ def test_step_on_named_runs_leaves_the_others_bit_for_bit():
 def test_live_learning_rate_change_keeps_the_step_and_matches_reference():
     config = run_config(optimizer="momentum", learning_rate=0.05, batch_size=10)
     group = group_for(config)
-    reference = Reference(config)
+    reference = Loop(config)
     group.step(6)
     reference.step(6)
     faster = TrainingConfig(optimizer="momentum", learning_rate=0.2, batch_size=10)
@@ -148,7 +138,7 @@ def test_live_learning_rate_change_keeps_the_step_and_matches_reference():
     status = group.statuses()["run0"]
     assert status.step == 12
     assert group.config("run0").training.learning_rate == 0.2
-    torch.testing.assert_close(group.export_run("run0").parameters, reference.flat(),
+    torch.testing.assert_close(group.export_run("run0").parameters, reference.parameters(),
                                rtol=TOLERANCE, atol=TOLERANCE)
 
 
@@ -261,8 +251,8 @@ def test_bad_input_raises_value_error():
 
 
 def test_history_of_runs_out_of_phase_and_buffer_growth(monkeypatch):
-    import models.history
-    monkeypatch.setattr(models.history, "PENDING_LIMIT", 100)
+    import models.engine.history
+    monkeypatch.setattr(models.engine.history, "PENDING_LIMIT", 100)
     group = group_for(run_config(seed=1), run_config(seed=2), eval_every=5)
     group.step(3, run_ids=["run0"])
     group.step(10)
@@ -275,22 +265,31 @@ def test_history_of_runs_out_of_phase_and_buffer_growth(monkeypatch):
         assert np.isfinite(history.train_loss).all()
 
 
-@pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_group_matches_cpu_group():
-    configs = [run_config(seed=s, batch_size=b, optimizer="adam", n_points=n)
-               for s, b, n in ((1, 8, 40), (2, None, 60), (3, 16, 90))]
-    results = []
-    for device in ("cpu", "cuda"):
-        group = RunGroup(configs[0].model, "adam", device, eval_every=5)
-        for index, config in enumerate(configs):
-            group.add(f"run{index}", config)
-        group.step(40)
-        results.append((group.statuses(), group.history("run1").train_loss,
-                        group.export_run("run2").parameters))
-    (cpu_status, cpu_history, cpu_weights), (gpu_status, gpu_history, gpu_weights) = results
-    for run_id, status in cpu_status.items():
-        assert gpu_status[run_id].step == status.step == 40
-        assert gpu_status[run_id].train_loss == pytest.approx(status.train_loss, rel=1e-4)
-    np.testing.assert_allclose(gpu_history, cpu_history, rtol=1e-4)
-    torch.testing.assert_close(gpu_weights, cpu_weights, rtol=1e-4, atol=1e-5)
+READ_BACKS = ("item", "tolist", "cpu", "numpy", "__bool__", "__int__", "__float__", "__index__")
+
+
+@pytest.mark.parametrize("settings", [dict(optimizer="adam", batch_size=8),
+                                      dict(optimizer="momentum", batch_size=None),
+                                      dict(optimizer="sgd", batch_norm=True, batch_size=5)])
+def test_a_step_reads_nothing_back_from_the_device(monkeypatch, settings):
+    """The engine's speed: group.step() (the loop, the divergence mask, the recording of its
+    evaluations) never copies a value from the device to the host."""
+    group = group_for(run_config(seed=1, **settings),
+                      run_config(dataset="abs", n_points=30, seed=2, **settings), eval_every=3)
+    group.step(4)  # warm: the history buffers exist and the evaluation set is cached
+    reads = []
+
+    def forbid(name):
+        def read_back(self, *args, **kwargs):
+            reads.append(name)
+            raise AssertionError(f"Tensor.{name} inside step()")
+        return read_back
+
+    for name in READ_BACKS:
+        monkeypatch.setattr(torch.Tensor, name, forbid(name))
+    group.step(20)
+    group.step(7, run_ids=["run1"])
+    monkeypatch.undo()
+    assert reads == []
+    assert [s.step for s in group.statuses().values()] == [24, 31]
+    assert list(group.history("run1").step) == list(range(0, 31, 3))

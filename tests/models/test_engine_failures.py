@@ -4,8 +4,8 @@ counted, and the runs continue exactly as if those steps had been asked for."""
 import pytest
 import torch
 
-from models.batched import Network
 from models.engine import RunGroup
+from models.engine.batched import Network
 
 from .conftest import run_config
 

@@ -1,7 +1,9 @@
-"""models/ is pure PyTorch + numpy + scikit-learn + stdlib: parse every module, check imports.
+"""models/ is pure PyTorch + numpy + scikit-learn + stdlib, in short files without import cycles:
+parse every module and check its imports and its length.
 
-Catches imports anywhere in a file (inside functions too), so a notebook can use models/ without the
-web stack, and the server's concerns (fastapi, pydantic, asyncio, server) never leak into the math.
+Catches imports anywhere in a file (inside functions and `if TYPE_CHECKING:` too), so a notebook can
+use models/ without the web stack, the server's concerns (fastapi, pydantic, asyncio, server) never
+leak into the math, and no two modules need each other (that is one design problem, not two files).
 """
 
 import ast
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
-# safetensors: the pickle-free checkpoint format the issue names for models/checkpoint.py.
+# safetensors: the pickle-free checkpoint format the issue names for models/engine/checkpoint.py.
 ALLOWED = {"torch", "numpy", "sklearn", "models", "safetensors"}
 FORBIDDEN_STDLIB = {"asyncio"}  # the training engine is synchronous; the server owns the event loop
 
@@ -42,15 +44,110 @@ def test_the_checker_can_fail(tmp_path):
     assert [name for name in sorted(names) if not allowed(name)] == ["asyncio", "fastapi"]
 
 
-MODULES = sorted(MODELS.glob("*.py"))
+MODULES = sorted(MODELS.rglob("*.py"))
 
 
 def test_models_package_has_modules():
     assert {path.name for path in MODULES} >= {"__init__.py", "datasets.py", "analysis.py"}
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[path.name for path in MODULES])
+@pytest.mark.parametrize("path", MODULES, ids=[str(path.relative_to(MODELS)) for path in MODULES])
 def test_module_imports_only_the_math_stack(path):
     bad = sorted(name for name in imported_modules(path) if not allowed(name))
-    assert not bad, f"models/{path.name} imports {bad}; models/ may use only {sorted(ALLOWED)} " \
-                    f"and the standard library"
+    assert not bad, (f"models/{path.relative_to(MODELS)} imports {bad}; models/ may use only "
+                     f"{sorted(ALLOWED)} and the standard library")
+
+
+MAX_LINES = 300  # STYLE.md: Python files under ~300 lines; split before a god module grows
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[str(path.relative_to(MODELS)) for path in MODULES])
+def test_module_is_short(path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"models/{path.relative_to(MODELS)} has {lines} lines; split it"
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """module -> the modules of the package `root` it imports (anywhere in the file). Importing
+    a.b.c from outside package a.b first runs a.b's __init__, so that is an edge too."""
+    files = {module_name(root, path): path for path in root.rglob("*.py")}
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the importer's package, level - 1 up
+                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([base] if base else []))
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base
+                           for alias in node.names]
+            for target in targets:
+                while target and target not in files:  # an attribute, not a module
+                    target = target.rpartition(".")[0]
+                if not target:
+                    continue
+                graph[name].add(target)
+                parent = target.rpartition(".")[0]
+                while parent and not (name == parent or name.startswith(parent + ".")):
+                    graph[name].add(parent)  # its __init__ runs first
+                    parent = parent.rpartition(".")[0]
+    for name in graph:
+        graph[name].discard(name)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle [a, b, ..., a], or None."""
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = "open"
+        path.append(node)
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                return path[path.index(target):] + [target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        state[node] = "done"
+        path.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_the_cycle_finder_can_fail(tmp_path):
+    root = tmp_path / "pkg"
+    (root / "sub").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "sub" / "__init__.py").write_text("from pkg.sub.b import B\n")
+    (root / "a.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                               "    from pkg.sub.b import B\n")
+    (root / "sub" / "b.py").write_text("def f():\n    from pkg import a\n")
+    (root / "c.py").write_text("from pkg import a\n")
+    graph = import_graph(root)
+    assert graph["pkg.a"] == {"pkg.sub.b", "pkg.sub"} and graph["pkg.c"] == {"pkg.a"}
+    assert find_cycle(graph) in (["pkg.a", "pkg.sub", "pkg.sub.b", "pkg.a"],
+                                 ["pkg.a", "pkg.sub.b", "pkg.a"])
+    (root / "sub" / "b.py").write_text("B = 1\n")
+    assert find_cycle(import_graph(root)) is None
+
+
+def test_models_has_no_import_cycle():
+    graph = import_graph(MODELS)
+    assert {"models.loop", "models.engine", "models.engine.group"} <= set(graph)
+    assert "models.engine.sampling" in graph["models.loop"]  # the loop uses the batch order
+    cycle = find_cycle(graph)
+    assert cycle is None, f"import cycle: {' -> '.join(cycle)}"

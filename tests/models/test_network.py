@@ -8,7 +8,11 @@ import pytest
 import torch
 
 from models.activations import ACTIVATIONS
-from models.batched import Layout, Network, Problem
+from models.analysis import linear_regression
+from models.configs import RunConfig, TrainingConfig
+from models.datasets import DatasetConfig
+from models.engine.batched import Layout, Network, TaskMix
+from models.loop import Loop
 from models.losses import gradient_scale
 from models.network import (
     MLP,
@@ -42,9 +46,21 @@ def test_parameter_count_of_any_configuration(config):
 
 
 def test_depth_zero_is_linear_regression():
-    module = MLP(ModelConfig(depth=0))
-    linear = [m for m in module.modules() if isinstance(m, torch.nn.Linear)]
-    assert len(linear) == 1 and lecture_parameter_count(8, 0) == 2
+    """Trained to convergence (MSE, full-batch gradient descent), a network with no hidden layer
+    is the lecture's least-squares line: beta1 = slope, beta0 = intercept, loss = RSS / n."""
+    config = RunConfig(DatasetConfig(name="noisy_line", n_points=100, noise=0.2, seed=3),
+                       ModelConfig(depth=0),
+                       TrainingConfig(optimizer="sgd", learning_rate=0.5, seed=1))
+    loop = Loop(config)
+    assert lecture_parameter_count(8, 0) == 2 == sum(p.numel() for p in loop.model.parameters())
+    loop.step(1500)
+    (weight, bias), = loop.model.affine_layers()
+    x, y = loop.data.x_train.numpy(), loop.data.y_train.numpy()
+    fit = linear_regression(x, y)
+    assert abs(fit.beta1 - 0.8) < 0.1 and abs(fit.beta0 - 0.3) < 0.1  # the data's own line
+    assert weight[0, 0] == pytest.approx(fit.beta1, abs=1e-5)
+    assert bias[0] == pytest.approx(fit.beta0, abs=1e-5)
+    assert loop.losses()[0] == pytest.approx(fit.rss / len(x), rel=1e-5)
 
 
 @pytest.mark.parametrize("init", ["default", "he", "xavier"])
@@ -113,7 +129,7 @@ def test_hand_written_gradient_matches_finite_differences(activation, task, outp
     flat = torch.randn(2, network.layout.size, generator=torch.Generator().manual_seed(4),
                        dtype=torch.float64)
     x, target, valid, weight = tiny_problem(task, outputs)
-    problem = Problem([task, task], torch.device("cpu"))
+    problem = TaskMix([task, task], torch.device("cpu"))
 
     def loss_of(params):
         out = network.forward(params, x)
@@ -129,7 +145,7 @@ def test_mixed_tasks_in_one_group_use_each_runs_loss():
     flat = torch.randn(2, network.layout.size, dtype=torch.float64,
                        generator=torch.Generator().manual_seed(1))
     x, target, _, weight = tiny_problem("binary", 1)
-    mixed = Problem(["regression", "binary"], torch.device("cpu"))
+    mixed = TaskMix(["regression", "binary"], torch.device("cpu"))
     out = network.forward(flat, x)
     loss = mixed.loss(out, target)
     torch.testing.assert_close(loss[0], (out[0] - target[0]).square()[:, 0])
@@ -146,7 +162,7 @@ def test_autograd_path_with_batch_norm_matches_finite_differences():
                        dtype=torch.float64)
     stats = network.layout.initial_stats(2).double()
     x, target, valid, weight = tiny_problem("regression", 1)
-    problem = Problem(["regression", "regression"], torch.device("cpu"))
+    problem = TaskMix(["regression", "regression"], torch.device("cpu"))
 
     def loss_of(params):
         out_stats = stats.clone()
@@ -169,17 +185,18 @@ def test_autograd_path_with_batch_norm_matches_finite_differences():
 
 def test_affine_layers_fold_batch_norm_like_eval_mode():
     config = ModelConfig(inputs=2, outputs=2, hidden_units=4, depth=2, batch_norm=True)
-    module = MLP(config, torch.Generator().manual_seed(0))
+    generator = torch.Generator().manual_seed(0)
+    module = MLP(config, generator)
     module.train()
     with torch.no_grad():
         for _ in range(3):  # move the running statistics away from (0, 1)
-            module(torch.randn(16, 2) * 3 + 1)
+            module(torch.randn(16, 2, generator=generator) * 3 + 1)
         for norm in module.layers:
             if isinstance(norm, torch.nn.BatchNorm1d):
-                norm.weight.uniform_(0.5, 2.0)
-                norm.bias.uniform_(-1.0, 1.0)
+                norm.weight.uniform_(0.5, 2.0, generator=generator)
+                norm.bias.uniform_(-1.0, 1.0, generator=generator)
     module.eval()
-    x = torch.randn(10, 2)
+    x = torch.randn(10, 2, generator=generator)
     with torch.no_grad():
         expected = module(x).double().numpy()
     h = x.double().numpy().T

@@ -8,7 +8,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from models.history import HISTORY_LIMIT
+from models.engine.records import HISTORY_LIMIT
 from tests.forgery import forge, tensors_of
 from tests.server.conftest import OCTET_STREAM, create
 

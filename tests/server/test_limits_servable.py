@@ -14,10 +14,9 @@ import torch
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
-from models.checkpoint import load_run, save_run
 from models.datasets import DATASETS
-from models.history import HISTORY_LIMIT
-from models.records import History
+from models.engine.checkpoint import load_run, save_run
+from models.engine.records import HISTORY_LIMIT, History
 from server.app import create_app
 from server.schemas import Function, Run, Snapshot
 from server.schemas import History as HistorySchema

@@ -1,20 +1,18 @@
-"""The training engine's front door: configs, RunGroup (many runs batched) and Trainer (one run).
+"""Trainer: one run of the engine for notebooks and scripts (the group of one), and the device.
 
-Synchronous and I/O-free apart from Trainer.save/load; the server decides when to call step().
+Synchronous; its only I/O is save/load of a checkpoint file. The server uses RunGroup directly.
 """
 
 from pathlib import Path
 
 import torch
 
-from models.checkpoint import RunState, load_run_file, save_run_file
-from models.group import RunGroup
+from models.configs import RunConfig, TrainingConfig
+from models.datasets import DatasetConfig
+from models.engine.checkpoint import RunState, load_run_file, save_run_file
+from models.engine.group import RunGroup
+from models.engine.records import History, RunStatus
 from models.network import MLP
-from models.optim import OPTIMIZERS, TrainingConfig
-from models.records import History, RunConfig, RunStatus
-
-__all__ = ["OPTIMIZERS", "History", "RunConfig", "RunGroup", "RunState", "RunStatus", "Trainer",
-           "TrainingConfig", "default_device"]
 
 
 def default_device() -> torch.device:
@@ -58,6 +56,9 @@ class Trainer:
 
     def set_training(self, training: TrainingConfig) -> None:
         self.group.set_training(self.RUN_ID, training)
+
+    def set_data(self, dataset: DatasetConfig) -> None:
+        self.group.set_data(self.RUN_ID, dataset)
 
     def reset(self) -> None:
         self.group.reset(self.RUN_ID)

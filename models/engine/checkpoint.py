@@ -1,7 +1,7 @@
 """Save and load one run (config, weights, optimiser state, counters, history) without pickle.
 
-Tensors go into a safetensors file, the config into its JSON metadata. The engine's randomness is
-counter-based (models/schedule.py): seed + counters below are the whole random state. A file is
+Tensors go into a safetensors file, the config into its JSON metadata. The engine's randomness
+is counter-based (sampling.py): seed + counters below are the whole random state. A file is
 untrusted: `load_run` checks every tensor against the run's own layout before anyone uses it.
 """
 
@@ -15,10 +15,9 @@ import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from models.batched import Layout
-from models.history import HISTORY_LIMIT
-from models.optim import STATE_NAMES
-from models.records import History, RunConfig
+from models.configs import OPTIMIZER_STATE, RunConfig
+from models.engine.batched import Layout
+from models.engine.records import HISTORY_LIMIT, History
 
 FORMAT = "nn-playground-run"
 VERSION = "1"
@@ -94,7 +93,7 @@ def load_run(data: bytes) -> RunState:
         tensors = load_tensors(data)
     except Exception as error:  # noqa: BLE001 - safetensors raises its own error types
         raise ValueError(f"not a run checkpoint: unreadable tensors ({error})") from None
-    optimizer_names = {f"optimizer.{name}" for name in STATE_NAMES[config.training.optimizer]}
+    optimizer_names = {f"optimizer.{name}" for name in OPTIMIZER_STATE[config.training.optimizer]}
     expected = {"parameters", "statistics", "counters", *_HISTORY, *optimizer_names}
     if set(tensors) != expected:
         missing, extra = sorted(expected - set(tensors)), sorted(set(tensors) - expected)
@@ -150,7 +149,8 @@ def _check_counters(state: RunState) -> None:
 
 
 def _check_history(history: History, step: int) -> History:
-    """Equal lengths, steps in order within [0, step], finite losses; thinned to HISTORY_LIMIT."""
+    """Equal lengths, steps in order within [0, step], finite losses (a test loss may be NaN: the
+    run had no test set then); thinned to HISTORY_LIMIT."""
     steps, train, test = history.step, history.train_loss, history.test_loss
     if not (len(steps) == len(train) == len(test)):
         raise ValueError(f"not a run checkpoint: the history's step, train_loss and test_loss "
@@ -158,7 +158,7 @@ def _check_history(history: History, step: int) -> History:
     if len(steps) and (steps[0] < 0 or steps[-1] > step or (np.diff(steps) < 0).any()):
         raise ValueError(f"not a run checkpoint: history steps must rise from 0 to the run's "
                          f"step {step}")
-    if not (np.isfinite(train).all() and np.isfinite(test).all()):
+    if not (np.isfinite(train).all() and not np.isinf(test).any()):  # NaN: no test set
         raise ValueError("not a run checkpoint: history losses must be finite numbers")
     while len(history) > HISTORY_LIMIT:  # as the engine's own archive does with a long run
         history = history.slice(0, None, 2)
@@ -181,7 +181,7 @@ def check_state(state: RunState, strict_optimizer: bool = True) -> RunState:
         raise ValueError("not a run checkpoint: config must be a RunConfig")
     layout = Layout(state.config.model)
     _check_counters(state)
-    names = STATE_NAMES[state.config.training.optimizer]
+    names = OPTIMIZER_STATE[state.config.training.optimizer]
     if strict_optimizer and set(state.optimizer_state) != set(names):
         raise ValueError(f"not a run checkpoint: optimizer state must be "
                          f"{list(names) or 'empty'} for {state.config.training.optimizer}")

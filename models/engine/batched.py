@@ -13,9 +13,15 @@ import torch
 
 from models.activations import ACTIVATIONS
 from models.losses import per_example_loss, predicted_mean
-from models.network import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, ModelConfig
+from models.network import BATCH_NORM_EPS, BATCH_NORM_MOMENTUM, MLP, ModelConfig
 
 Tensor = torch.Tensor
+
+
+def to_device(values, device: torch.device) -> Tensor:
+    """Host values (a numpy array or a list) as a tensor on `device` without waiting for the
+    device: a blocking copy would make the host wait for every step already queued there."""
+    return torch.from_numpy(np.ascontiguousarray(values)).to(device, non_blocking=True)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,21 @@ class Layout:
             result.append((weight, bias))
         return result
 
+    def affine_rows(self, flat: Tensor, stats: Tensor) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+        """`affine` of every row of flat (R, P) and stats (R, S), with one device transfer."""
+        table = torch.cat([flat, stats], 1).double().cpu().numpy()
+        return [self.affine(row[:self.size], row[self.size:]) for row in table]
+
+    def to_module(self, model: ModelConfig, flat: Tensor, stats: Tensor) -> MLP:
+        """One run's row (P,) and statistics (S,) as the reference nn.Module, in eval mode."""
+        module = MLP(model)
+        torch.nn.utils.vector_to_parameters(flat, module.parameters())
+        norms = [m for m in module.layers if isinstance(m, torch.nn.BatchNorm1d)]
+        for slot, norm in zip([s for s in self.slots if s.stats is not None], norms, strict=True):
+            norm.running_mean.copy_(stats[slot.stats:slot.stats + slot.fan_out])
+            norm.running_var.copy_(stats[slot.stats + slot.fan_out:slot.stats + 2 * slot.fan_out])
+        return module.eval()
+
     def initial_stats(self, runs: int) -> Tensor:
         """Running mean 0 and running variance 1, as a fresh BatchNorm1d has."""
         row = torch.zeros(self.stats_size)
@@ -94,13 +115,14 @@ class Layout:
         return row.repeat(runs, 1)
 
 
-class Problem:
-    """What the loss needs per run: one task for the whole group, or a task code per run."""
+class TaskMix:
+    """The task of every run (regression, binary, multiclass): one for the whole group, or a mix,
+    each run then using its own task's loss."""
 
     def __init__(self, tasks: list[str], device: torch.device) -> None:
         self.tasks = sorted(set(tasks))
         self.single = self.tasks[0] if len(self.tasks) == 1 else None
-        self.masks = {t: torch.tensor([task == t for task in tasks], device=device)[:, None, None]
+        self.masks = {t: to_device([task == t for task in tasks], device)[:, None, None]
                       for t in self.tasks} if self.single is None else {}
 
     def _pick(self, function, *args) -> Tensor:
@@ -189,7 +211,7 @@ class Network:
         beta = flat[:, slot.beta:slot.beta + width].unsqueeze(1)
         return (z - mean) * torch.rsqrt(var + BATCH_NORM_EPS) * gamma + beta
 
-    def gradient(self, linear: list[Linear], problem: Problem, x: Tensor,
+    def gradient(self, linear: list[Linear], tasks: TaskMix, x: Tensor,
                  target: Tensor, weight: Tensor) -> Tensor:
         """dL/dparameters (R, P) by hand-written backpropagation (no batch norm, no dropout).
 
@@ -209,7 +231,7 @@ class Network:
                 pre.append(None)
             inputs.append(h)
         out = affine(h, linear[-1])  # (R, B, out)
-        delta = (problem.mean(out) - target) * weight  # dL/d(output): (R, B, out)
+        delta = (tasks.mean(out) - target) * weight  # dL/d(output): (R, B, out)
         grads: list[Tensor] = []
         runs = x.shape[0]
         for layer in range(len(linear) - 1, -1, -1):
@@ -221,7 +243,7 @@ class Network:
         grads.reverse()
         return torch.cat(grads, dim=1)
 
-    def autograd_gradient(self, flat: Tensor, stats: Tensor | None, problem: Problem, x: Tensor,
+    def autograd_gradient(self, flat: Tensor, stats: Tensor | None, tasks: TaskMix, x: Tensor,
                           target: Tensor, weight: Tensor, valid: Tensor,
                           keep: list[Tensor] | None) -> tuple[Tensor, Tensor | None]:
         """Training-mode gradient with batch norm and dropout; returns (grad, new statistics).
@@ -243,7 +265,7 @@ class Network:
                 h = self.activation.fn(h)
                 if keep is not None:
                     h = h * keep[index]
-            loss = (problem.loss(h, target) * weight[..., 0]).sum()
+            loss = (tasks.loss(h, target) * weight[..., 0]).sum()
             (grad,) = torch.autograd.grad(loss, params)
         return grad, new_stats
 

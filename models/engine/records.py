@@ -1,36 +1,13 @@
-"""Plain records the engine takes and returns: a run's config, its status and its loss history.
+"""Plain records the engine returns: a run's status and its loss history.
 
-Dataclasses only (with dict conversion for checkpoints); no tensors, no training logic.
+Dataclasses of numbers and numpy arrays only; no tensors, no training logic.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from models.datasets import DatasetConfig
-from models.network import ModelConfig
-from models.optim import TrainingConfig
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything that defines a run: the data, the network and how it is trained."""
-
-    dataset: DatasetConfig = field(default_factory=DatasetConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "RunConfig":
-        dataset = dict(data["dataset"])
-        if dataset.get("points") is not None:
-            dataset["points"] = tuple((tuple(float(v) for v in x), float(y))
-                                      for x, y in dataset["points"])
-        return cls(DatasetConfig(**dataset), ModelConfig(**data["model"]),
-                   TrainingConfig(**data["training"]))
+HISTORY_LIMIT = 20_000  # points kept per run on the host; beyond it a history is thinned by 2
 
 
 @dataclass(frozen=True)
@@ -41,13 +18,15 @@ class RunStatus:
     epoch: float  # passes over the training set, fractional inside an epoch
     train_loss: float | None
     test_loss: float | None
-    accuracy: float | None  # test-set accuracy for classification, None for regression
+    accuracy: float | None  # test-set accuracy (classification with a test set), else None
+    train_accuracy: float | None  # training-set accuracy (classification), else None
     diverged: bool
 
 
 @dataclass(frozen=True, eq=False)
 class History:
-    """Loss curve points: full train-set and test-set loss at the given steps (finite values)."""
+    """Loss curve points: full train-set and test-set loss at the given steps. Losses are finite,
+    except a test loss of NaN where the run had no test set (train_fraction 1.0)."""
 
     step: np.ndarray  # (M,) int64
     train_loss: np.ndarray  # (M,) float64

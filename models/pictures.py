@@ -1,0 +1,208 @@
+"""The math behind the playground's pictures of a trained network: class probabilities, the 1-D
+view (exact abscissae, pieces, hidden-unit panels, each shallow unit's joint), the 2-D view (grid,
+outputs or probabilities, predicted classes, linear regions) and the digits confusion matrix.
+
+numpy float64 in, frozen dataclasses out; `layers` = [(W (out, in), b (out,)), ...] as from
+RunGroup.layers() or MLP.affine_layers(). No JSON, no rounding, no drawing: the server converts,
+the page draws. Never trains.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.analysis import (
+    Piecewise,
+    UnitDecomposition,
+    evaluate,
+    piecewise_1d,
+    polyline_x,
+    region_map_2d,
+    unit_decomposition_1d,
+)
+from models.datasets import Dataset
+from models.regions import Layers, activation_slopes, as_layers
+
+MAX_UNITS_SHOWN = 32  # per hidden layer; wider networks get no unit panels
+DIGIT_SAMPLES = 12
+Range = tuple[float, float]
+
+
+def class_probabilities(task: str, output: np.ndarray) -> np.ndarray | None:
+    """output (N, outputs) -> (N, outputs) probabilities: sigmoid(f) = P(class 1) for binary,
+    softmax(f) for multiclass; None for regression (the output is the prediction itself)."""
+    output = np.asarray(output, dtype=np.float64)
+    if task == "binary":
+        return 1.0 / (1.0 + np.exp(-np.clip(output, -500.0, 500.0)))  # no overflow warnings
+    if task == "multiclass":
+        shifted = np.exp(output - output.max(axis=1, keepdims=True))  # exp of at most 0
+        return shifted / shifted.sum(axis=1, keepdims=True)
+    return None
+
+
+def finite_layers(layers: Layers) -> bool:
+    """Whether every weight and bias is finite (a diverged run's are not: it has no picture)."""
+    return all(np.isfinite(w).all() and np.isfinite(b).all() for w, b in layers)
+
+
+def bends(activation: str) -> bool:
+    """Whether the activation has a kink at 0 (relu, leaky_relu; not identity, not smooth)."""
+    slopes = activation_slopes(activation)
+    return slopes is not None and slopes[0] != slopes[1]
+
+
+def unit_joints(layers: Layers, lo: float, hi: float) -> tuple[float | None, ...]:
+    """Each first-layer unit's joint x = -b / w of a 1-input network: where its pre-activation
+    w x + b crosses zero, so where the unit (and, through it, a shallow net's output) bends.
+    None for a unit with w == 0 (it never switches) or whose joint is not strictly inside
+    (lo, hi) (as for the kinks of analysis.piecewise_1d)."""
+    weight, bias = as_layers(layers)[0]
+    if weight.shape[1] != 1:
+        raise ValueError(f"joints need a 1-input network, got {weight.shape[1]} inputs")
+    joints = []
+    for w, b in zip(weight[:, 0], bias, strict=True):
+        x = -b / w if w != 0 else None
+        joints.append(float(x) if x is not None and lo < x < hi else None)
+    return tuple(joints)
+
+
+@dataclass(frozen=True)
+class View1D:
+    """A 1-input network on [lo, hi], exact at every x: straight segments between them."""
+
+    x: np.ndarray  # (M,) lo, every activation-pattern boundary, hi (a uniform grid if smooth)
+    output: np.ndarray  # (outputs, M)
+    probability: np.ndarray | None  # (outputs, M) class probabilities, None for regression
+    pieces: tuple[Piecewise, ...] | None  # one per output; None for smooth activations
+    region_count: int | None  # linear regions in [lo, hi]; None for smooth activations
+    units: UnitDecomposition | None  # the unit panels; None above max_units units per layer
+    joints: tuple[float | None, ...] | None  # per hidden unit of a shallow bending net, else None
+
+
+def view_1d(layers: Layers, activation: str, task: str, lo: float, hi: float,
+            max_units: int = MAX_UNITS_SHOWN) -> View1D | None:
+    """The 1-D picture; None when an output is not finite on [lo, hi]."""
+    layers = as_layers(layers)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: checked just below
+        pieces = piecewise_1d(layers, activation, lo, hi)
+        x = polyline_x(layers, activation, lo, hi)  # (M,)
+        units = None
+        if all(weight.shape[0] <= max_units for weight, _ in layers[:-1]):
+            units = unit_decomposition_1d(layers, activation, x)
+            output = units.total  # (outputs, M)
+        else:
+            output = evaluate(layers, activation, x[:, None]).T
+    if not np.isfinite(output).all():
+        return None
+    probability = class_probabilities(task, output.T)
+    joints = unit_joints(layers, lo, hi) if len(layers) == 2 and bends(activation) else None
+    return View1D(x, output, None if probability is None else probability.T,
+                  None if pieces is None else tuple(pieces),
+                  None if pieces is None else int(pieces[0].region_count), units, joints)
+
+
+@dataclass(frozen=True)
+class Grid2D:
+    """A resolution x resolution grid over a 2-input range; row i is y[i], column j is x[j]."""
+
+    x: np.ndarray  # (res,)
+    y: np.ndarray  # (res,)
+    points: np.ndarray  # (res * res, 2), row-major: the point of cell (i, j) is at i * res + j
+
+
+def grid_2d(input_range: tuple[Range, Range], resolution: int) -> Grid2D:
+    (x_lo, x_hi), (y_lo, y_hi) = input_range
+    xs, ys = np.linspace(x_lo, x_hi, resolution), np.linspace(y_lo, y_hi, resolution)
+    points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)  # rows follow y
+    return Grid2D(xs, ys, points)
+
+
+@dataclass(frozen=True)
+class View2D:
+    """A 2-input network over the grid (arrays (res, res), row = y, as a heatmap's z)."""
+
+    x: np.ndarray  # (res,)
+    y: np.ndarray  # (res,)
+    z: np.ndarray  # the output (regression), P(class 1) (binary) or the largest probability
+    classes: np.ndarray | None  # int64 predicted class per cell; None for regression
+    regions: np.ndarray | None  # int64 linear-region id per cell; None for smooth activations
+    region_count: int | None
+
+
+def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],
+            resolution: int) -> View2D | None:
+    """The 2-D picture; None when an output is not finite on the grid."""
+    grid = grid_2d(input_range, resolution)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge weights: checked just below
+        output = evaluate(layers, activation, grid.points)  # (res * res, outputs)
+    if not np.isfinite(output).all():
+        return None
+    shape = (resolution, resolution)
+    probability = class_probabilities(task, output)
+    classes = None
+    if task == "regression":
+        z = output[:, 0]
+    elif task == "binary":
+        z = probability[:, 0]
+        classes = (z > 0.5).astype(np.int64).reshape(shape)
+    else:
+        z = probability.max(axis=1)
+        classes = probability.argmax(axis=1).astype(np.int64).reshape(shape)
+    regions = region_map_2d(layers, activation, *input_range, resolution)
+    region_id, count = (None, None) if regions is None else (regions[0], int(regions[1]))
+    return View2D(grid.x, grid.y, z.reshape(shape), classes, region_id, count)
+
+
+@dataclass(frozen=True)
+class DigitSample:
+    pixels: np.ndarray  # (inputs,) the image, 8x8 row-major for the digits
+    label: int
+    predicted: int
+
+
+@dataclass(frozen=True)
+class DigitsView:
+    """How the test images are classified: confusion[true class, predicted class] counts."""
+
+    confusion: np.ndarray  # (classes, classes) int64
+    samples: tuple[DigitSample, ...]  # the first few test images
+
+
+def digits_view(layers: Layers, activation: str, x: np.ndarray, labels: np.ndarray,
+                classes: int, samples: int = DIGIT_SAMPLES) -> DigitsView:
+    """x (N, inputs) images, labels (N,) their classes (N may be 0)."""
+    x, labels = np.asarray(x, np.float64), np.asarray(labels).astype(np.int64)
+    predicted = (evaluate(layers, activation, x).argmax(axis=1) if len(x)
+                 else np.zeros(0, np.int64))
+    confusion = np.zeros((classes, classes), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    return DigitsView(confusion, tuple(DigitSample(x[i], int(labels[i]), int(predicted[i]))
+                                       for i in range(min(samples, len(x)))))
+
+
+def linear_region_count(layers: Layers, activation: str, input_range: tuple[Range, ...],
+                        resolution: int) -> int | None:
+    """Linear regions over the input range: exact for 1 input, the grid's cells' distinct
+    activation patterns for 2; None for smooth activations, more inputs or non-finite weights."""
+    if activation_slopes(activation) is None or len(input_range) > 2 or not finite_layers(layers):
+        return None
+    if len(input_range) == 1:
+        (lo, hi), = input_range
+        return int(piecewise_1d(layers, activation, lo, hi)[0].region_count)
+    return int(region_map_2d(layers, activation, *input_range, resolution)[1])
+
+
+def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
+            max_units: int = MAX_UNITS_SHOWN) -> View1D | View2D | DigitsView | None:
+    """The picture that fits the dataset: digits (more than 2 inputs), 2-D or 1-D; None when the
+    weights or outputs are not finite (a diverged run)."""
+    if not finite_layers(layers):
+        return None
+    info = dataset.info
+    if info.inputs > 2:
+        return digits_view(layers, activation, dataset.x_test.cpu().numpy(),
+                           dataset.y_test.cpu().numpy(), info.classes or info.outputs)
+    if info.inputs == 2:
+        return view_2d(layers, activation, info.task, info.input_range, resolution)
+    (lo, hi), = info.input_range
+    return view_1d(layers, activation, info.task, lo, hi, max_units)
