@@ -1,0 +1,73 @@
+"""A run on the wire: the Run, the result of a PATCH, its history, data and weights."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from server.schemas.config import RunConfig
+
+Task = Literal["regression", "binary", "multiclass"]
+
+
+class Run(BaseModel):
+    id: str
+    config: RunConfig
+    status: Literal["paused", "running", "diverged", "failed"] = Field(
+        description="failed: the server failed on this run; see `error`, reset it")
+    error: str | None = Field(None, description="what failed, when status is failed")
+    step: int
+    epoch: float
+    train_loss: float | None = Field(description="null when diverged")
+    test_loss: float | None
+    accuracy: float | None = Field(description="test-set accuracy; classification only, null "
+                                   "without a test set")
+    train_accuracy: float | None = Field(None, description="training-set accuracy")
+    task: Task
+    loss: Literal["mse", "bce", "cross_entropy"]
+    inputs: int
+    outputs: int
+    parameter_count: int
+    lecture_parameter_count: int | None = Field(description="1 input, 1 output only")
+    linear_regions: int | None = Field(description="piecewise-linear activations, 1-D/2-D input")
+    region_bound: int | float | None = Field(
+        description="the lecture's (D+1)^K, 1-D piecewise-linear; a float beyond 2^53")
+    steps_per_second: float
+    device: str
+
+
+class PatchResult(BaseModel):
+    run: Run
+    applied: Literal["none", "live", "data", "rebuilt"] = Field(
+        description="live: weights kept; data: new custom points, weights kept; rebuilt: back "
+                    "to step 0 from the seeds")
+
+
+class History(BaseModel):
+    step: list[int]
+    train_loss: list[float | None]
+    test_loss: list[float | None]
+
+
+class Split(BaseModel):
+    x: list[list[float]] = Field(description="(N, inputs)")
+    y: list[float] = Field(description="targets; class indices for classification")
+
+
+class Data(BaseModel):
+    task: Task
+    inputs: int
+    classes: int | None
+    input_range: list[list[float]]
+    train: Split
+    test: Split
+
+
+class LayerWeights(BaseModel):
+    weight: list[list[float]] = Field(description="(out, in), batch norm folded")
+    bias: list[float]
+
+
+class Weights(BaseModel):
+    layers: list[LayerWeights]
