@@ -25,8 +25,8 @@ from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.logs import install_run_id_filter
 from server.routes import health, options, runs, stream
-from server.scheduler import Scheduler
 from server.settings import Settings
+from server.training import Training
 
 log = logging.getLogger(__name__)
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
@@ -52,13 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(settings, device)
-        scheduler.start(asyncio.get_running_loop())
-        app.state.scheduler = scheduler
+        training = Training(settings, device)
+        training.start(asyncio.get_running_loop())
+        app.state.training = training
         try:
             yield
         finally:
-            scheduler.stop()
+            training.stop()
 
     app = FastAPI(title="nn-playground", version="0.1.0", lifespan=lifespan,
                   description="Train small PyTorch networks and watch them learn.",

@@ -13,7 +13,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from server.errors import ApiError
-from server.registry import Registry, RunEntry
+from server.records import RunRecord
+from server.registry import Registry
 from server.settings import Settings
 
 
@@ -36,7 +37,7 @@ class Budgets:
             raise ApiError(429, f"this address already holds max_runs_per_client = {mine} runs; "
                                 "delete one first")
 
-    def check_training(self, registry: Registry, entry: RunEntry, cost: float | None = None
+    def check_training(self, registry: Registry, entry: RunRecord, cost: float | None = None
                        ) -> None:
         """`entry` may train (at `cost`, default its own) beside its owner's other active runs."""
         cost = entry.cost if cost is None else cost

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import os
 
-from server import bridge
+from server import frames
 from server.cli import main
 
-_function_view = bridge.function_view
+_picture = frames.picture
 
 
-def _faulty_function_view(layers, activation, dataset, baseline, resolution):
+def _faulty_picture(layers, activation, dataset, *args, **kwargs):
     if dataset.info.name == os.environ.get("NN_FAULT_DATASET"):
         raise RuntimeError("injected drawing fault")
-    return _function_view(layers, activation, dataset, baseline, resolution)
+    return _picture(layers, activation, dataset, *args, **kwargs)
 
 
 if __name__ == "__main__":
-    bridge.function_view = _faulty_function_view
+    frames.picture = _faulty_picture
     main([])

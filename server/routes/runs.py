@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
-from server.deps import get_scheduler
+from server.deps import SettingsDep, TrainingDep
 from server.errors import ApiError
 from server.responses import CONFLICT, INVALID, LIMITS, MALFORMED, NOT_FOUND, json_response
-from server.scheduler import Scheduler
 from server.schemas import (
     Data,
     Function,
@@ -24,10 +23,8 @@ from server.schemas import (
     TrainRequest,
     Weights,
 )
-from server.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=MALFORMED)
-SchedulerDep = Annotated[Scheduler, Depends(get_scheduler)]
 RunId = Annotated[str, Path(min_length=1, max_length=64, description="from POST /api/runs")]
 BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
 
@@ -38,9 +35,9 @@ def client_address(request: Request) -> str:
 
 
 @router.post("", response_model=Run, status_code=201, responses=LIMITS)
-async def create_run(request: Request, scheduler: SchedulerDep,
+async def create_run(request: Request, training: TrainingDep,
                      config: Annotated[RunConfig | None, Body()] = None) -> Response:
-    run = await scheduler.call(scheduler.op_create, config or RunConfig(),
+    run = await training.call(training.runs.create, config or RunConfig(),
                                client_address(request))
     return json_response(run, 201)
 
@@ -49,8 +46,8 @@ async def create_run(request: Request, scheduler: SchedulerDep,
              responses={**LIMITS, **INVALID,
                         413: {"model": Problem, "description": "over max_upload_bytes"}},
              openapi_extra={"requestBody": {"content": BINARY, "required": True}})
-async def import_run(request: Request, scheduler: SchedulerDep,
-                     settings: Annotated[Settings, Depends(get_settings)]) -> Response:
+async def import_run(request: Request, training: TrainingDep,
+                     settings: SettingsDep) -> Response:
     """A checkpoint file from GET /api/runs/{id}/checkpoint becomes a new run (no pickle)."""
     limit = settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit:
@@ -61,76 +58,76 @@ async def import_run(request: Request, scheduler: SchedulerDep,
         if size > limit:
             raise ApiError(413, f"checkpoint over max_upload_bytes = {limit}", "body")
         chunks.append(chunk)
-    run = await scheduler.call(scheduler.op_import, b"".join(chunks), client_address(request))
+    run = await training.call(training.runs.import_file, b"".join(chunks), client_address(request))
     return json_response(run, 201)
 
 
 @router.get("/{run_id}", response_model=Run, responses=NOT_FOUND)
-async def get_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_get, run_id))
+async def get_run(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.get, run_id))
 
 
 @router.patch("/{run_id}", response_model=PatchResult, responses={**NOT_FOUND, **LIMITS})
-async def patch_run(run_id: RunId, patch: RunConfigPatch, scheduler: SchedulerDep) -> Response:
+async def patch_run(run_id: RunId, patch: RunConfigPatch, training: TrainingDep) -> Response:
     """Training hyperparameters apply live; a new dataset, model or seed rebuilds and resets."""
-    return json_response(await scheduler.call(scheduler.op_patch, run_id, patch))
+    return json_response(await training.call(training.runs.patch, run_id, patch))
 
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
-async def delete_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    await scheduler.call(scheduler.op_delete, run_id)
+async def delete_run(run_id: RunId, training: TrainingDep) -> Response:
+    await training.call(training.runs.delete, run_id)
     return Response(status_code=204)
 
 
 @router.post("/{run_id}/train", response_model=Run,
              responses={**NOT_FOUND, **CONFLICT, **LIMITS})
-async def train_run(run_id: RunId, request: TrainRequest, scheduler: SchedulerDep) -> Response:
+async def train_run(run_id: RunId, request: TrainRequest, training: TrainingDep) -> Response:
     """Train `steps` steps (at most max_steps_per_call) and answer when they are done."""
-    done = await scheduler.call(scheduler.op_train, run_id, request.steps)
+    done = await training.call(training.runs.train, run_id, request.steps)
     return json_response(await asyncio.wrap_future(done))
 
 
 @router.post("/{run_id}/play", response_model=Run,
              responses={**NOT_FOUND, **CONFLICT, **LIMITS})
-async def play_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
+async def play_run(run_id: RunId, training: TrainingDep) -> Response:
     """Train continuously until paused, or until nobody watched it or asked about it for
     idle_timeout seconds."""
-    return json_response(await scheduler.call(scheduler.op_play, run_id, True))
+    return json_response(await training.call(training.runs.play, run_id))
 
 
 @router.post("/{run_id}/pause", response_model=Run, responses=NOT_FOUND)
-async def pause_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_pause, run_id))
+async def pause_run(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.pause, run_id))
 
 
 @router.post("/{run_id}/reset", response_model=Run, responses=NOT_FOUND)
-async def reset_run(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_reset, run_id))
+async def reset_run(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.reset, run_id))
 
 
 @router.get("/{run_id}/history", response_model=History, responses=NOT_FOUND)
-async def run_history(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_history, run_id))
+async def run_history(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.history, run_id))
 
 
 @router.get("/{run_id}/data", response_model=Data, responses=NOT_FOUND)
-async def run_data(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_data, run_id))
+async def run_data(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.data, run_id))
 
 
 @router.get("/{run_id}/function", response_model=Function, responses={**NOT_FOUND, **CONFLICT})
-async def run_function(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_function, run_id))
+async def run_function(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.function, run_id))
 
 
 @router.get("/{run_id}/weights", response_model=Weights, responses=NOT_FOUND)
-async def run_weights(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    return json_response(await scheduler.call(scheduler.op_weights, run_id))
+async def run_weights(run_id: RunId, training: TrainingDep) -> Response:
+    return json_response(await training.call(training.runs.weights, run_id))
 
 
 @router.get("/{run_id}/checkpoint", response_class=Response,
             responses={200: {"content": BINARY, "description": "safetensors file"}, **NOT_FOUND})
-async def run_checkpoint(run_id: RunId, scheduler: SchedulerDep) -> Response:
-    data, filename = await scheduler.call(scheduler.op_checkpoint, run_id)
+async def run_checkpoint(run_id: RunId, training: TrainingDep) -> Response:
+    data, filename = await training.call(training.runs.checkpoint, run_id)
     return Response(content=data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,7 +1,7 @@
 """WS /api/runs/{id}/stream: a snapshot, then frames; play/pause/step/reset/update from the client.
 
 Per connection a receiver (reads and validates client messages as they arrive, into a bounded
-mailbox), an applier (applies them in order through the scheduler) and a sender waiting on a
+mailbox), an applier (applies them in order through the training) and a sender waiting on a
 latest-only slot. Never awaits a client from the training thread; a slow client drops frames, a
 greedy one gets its updates merged and its surplus refused, and nothing it sent outlives it.
 """
@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, WebSocket
+from fastapi import APIRouter, WebSocket
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
-from server.deps import get_scheduler
+from server.deps import TrainingDep
 from server.errors import ApiError
 from server.mailbox import Mailbox
-from server.scheduler import Scheduler
 from server.schemas import ClientMessage, StepMessage, UpdateMessage
 from server.slot import Slot, dumps
+from server.training import Training
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/runs", tags=["stream"])
@@ -36,22 +35,22 @@ def error_message(message: str, field: str | None = None) -> bytes:
 
 @router.websocket("/{run_id}/stream")
 async def stream(websocket: WebSocket, run_id: str,
-                 scheduler: Annotated[Scheduler, Depends(get_scheduler)]) -> None:
+                 training: TrainingDep) -> None:
     await websocket.accept()
     slot = Slot()
-    if not await _subscribe(websocket, slot, scheduler, run_id):
+    if not await _subscribe(websocket, slot, training, run_id):
         return
     mailbox = Mailbox()
-    tasks = {asyncio.create_task(_send(websocket, slot, scheduler, run_id)),
+    tasks = {asyncio.create_task(_send(websocket, slot, training, run_id)),
              asyncio.create_task(_receive(websocket, slot, mailbox)),
-             asyncio.create_task(_apply_all(mailbox, slot, scheduler, run_id))}
+             asyncio.create_task(_apply_all(mailbox, slot, training, run_id))}
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:  # no await here: when the server cancels this task, it must end at once
         dropped = mailbox.close()  # sent but not applied yet: never applied
         for task in tasks:
             task.cancel()  # the applier's command, if not started on the thread, is dropped too
-        scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+        training.post(training.watching.unsubscribe, run_id, slot)
     await asyncio.wait(tasks)  # not gather: its cancellation confuses anyio scopes
     if dropped:
         log.debug("run %s: %d commands dropped with their connection", run_id, dropped)
@@ -63,23 +62,23 @@ async def stream(websocket: WebSocket, run_id: str,
             log.debug("close after disconnect", exc_info=True)
 
 
-async def _subscribe(websocket: WebSocket, slot: Slot, scheduler: Scheduler,
+async def _subscribe(websocket: WebSocket, slot: Slot, training: Training,
                      run_id: str) -> bool:
     """Subscribe fully or not at all: on any failure the subscription is undone (the thread may
     have added the slot before failing), the client gets an `error` and the socket is closed."""
     try:
-        await scheduler.call(scheduler.op_subscribe, run_id, slot)
+        await training.call(training.watching.subscribe, run_id, slot)
         return True
     except ApiError as error:
         message, field = error.message, error.field
         code = 4404 if error.status == 404 else 1011
     except asyncio.CancelledError:  # the server is stopping or the task was cancelled
-        scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+        training.post(training.watching.unsubscribe, run_id, slot)
         raise
     except Exception:  # noqa: BLE001 - a bug below must not leave a watcher behind
         log.exception("run %s: subscribing failed", run_id)
         message, field, code = "the server could not start this stream", None, 1011
-    scheduler.post(scheduler.op_unsubscribe, run_id, slot)
+    training.post(training.watching.unsubscribe, run_id, slot)
     try:
         await websocket.send_text(error_message(message, field).decode())
         await websocket.close(code=code)
@@ -98,7 +97,7 @@ def _report(tasks: set[asyncio.Task]) -> None:
             log.error("stream task failed", exc_info=error)
 
 
-async def _send(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: str) -> None:
+async def _send(websocket: WebSocket, slot: Slot, training: Training, run_id: str) -> None:
     """Wait on the slot, send what is there (text frames), until the slot closes."""
     requested = False
     while True:
@@ -107,7 +106,7 @@ async def _send(websocket: WebSocket, slot: Slot, scheduler: Scheduler, run_id: 
             await websocket.send_text(message.decode())
         if slot.needs_snapshot and not requested:  # fell too far behind for deltas: resync
             requested = True
-            await scheduler.call(scheduler.resnapshot_by_id, run_id, slot)
+            await training.call(training.watching.resnapshot_for, run_id, slot)
         requested = requested and slot.needs_snapshot
         if slot.closed and not slot.event.is_set():
             await websocket.close(code=1000)
@@ -150,13 +149,13 @@ def _parse(received: dict, slot: Slot) -> ClientMessage | None:
         return None
 
 
-async def _apply_all(mailbox: Mailbox, slot: Slot, scheduler: Scheduler, run_id: str) -> None:
+async def _apply_all(mailbox: Mailbox, slot: Slot, training: Training, run_id: str) -> None:
     """Apply the mailbox's commands one at a time, in order. An update refused for a while (429
     with retry_after: the run's rebuild rate cap) waits that long and then goes in as the
     latest update, merged with those that came meanwhile; other refusals become `error`s."""
     while (message := await mailbox.get()) is not None:
         try:
-            await _apply(message, scheduler, run_id)
+            await _apply(message, training, run_id)
         except ApiError as error:
             if (error.status == 429 and error.retry_after is not None
                     and isinstance(message, UpdateMessage)):
@@ -168,14 +167,14 @@ async def _apply_all(mailbox: Mailbox, slot: Slot, scheduler: Scheduler, run_id:
                 return
 
 
-async def _apply(message: ClientMessage, scheduler: Scheduler, run_id: str) -> None:
+async def _apply(message: ClientMessage, training: Training, run_id: str) -> None:
     if message.type == "play":
-        await scheduler.call(scheduler.op_play, run_id, False)
+        await training.call(training.runs.play, run_id)
     elif message.type == "pause":
-        await scheduler.call(scheduler.op_pause, run_id)
+        await training.call(training.runs.pause, run_id)
     elif message.type == "reset":
-        await scheduler.call(scheduler.op_reset, run_id)
+        await training.call(training.runs.reset, run_id)
     elif isinstance(message, StepMessage):
-        await scheduler.call(scheduler.op_train, run_id, message.steps, False)
+        await training.call(training.runs.train, run_id, message.steps, False)
     elif isinstance(message, UpdateMessage):
-        await scheduler.call(scheduler.op_patch, run_id, message.config)
+        await training.call(training.runs.patch, run_id, message.config)

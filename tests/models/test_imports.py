@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.structure import find_cycle, import_graph
+
 MODELS = Path(__file__).resolve().parents[2] / "models"
 # safetensors: the pickle-free checkpoint format the issue names for models/engine/checkpoint.py.
 ALLOWED = {"torch", "numpy", "sklearn", "models", "safetensors"}
@@ -65,67 +67,6 @@ MAX_LINES = 300  # STYLE.md: Python files under ~300 lines; split before a god m
 def test_module_is_short(path):
     lines = len(path.read_text().splitlines())
     assert lines <= MAX_LINES, f"models/{path.relative_to(MODELS)} has {lines} lines; split it"
-
-
-def module_name(root: Path, path: Path) -> str:
-    parts = list(path.relative_to(root.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def import_graph(root: Path) -> dict[str, set[str]]:
-    """module -> the modules of the package `root` it imports (anywhere in the file). Importing
-    a.b.c from outside package a.b first runs a.b's __init__, so that is an edge too."""
-    files = {module_name(root, path): path for path in root.rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in files}
-    for name, path in files.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-            targets = []
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:  # relative: from the importer's package, level - 1 up
-                    up = package.split(".")[:len(package.split(".")) - node.level + 1]
-                    base = ".".join(up + ([base] if base else []))
-                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base
-                           for alias in node.names]
-            for target in targets:
-                while target and target not in files:  # an attribute, not a module
-                    target = target.rpartition(".")[0]
-                if not target:
-                    continue
-                graph[name].add(target)
-                parent = target.rpartition(".")[0]
-                while parent and not (name == parent or name.startswith(parent + ".")):
-                    graph[name].add(parent)  # its __init__ runs first
-                    parent = parent.rpartition(".")[0]
-    for name in graph:
-        graph[name].discard(name)
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import cycle [a, b, ..., a], or None."""
-    state: dict[str, str] = {}
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = "open"
-        path.append(node)
-        for target in sorted(graph[node]):
-            if state.get(target) == "open":
-                return path[path.index(target):] + [target]
-            if target not in state and (cycle := visit(target)):
-                return cycle
-        state[node] = "done"
-        path.pop()
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
 
 
 def test_the_cycle_finder_can_fail(tmp_path):

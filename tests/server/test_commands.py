@@ -106,34 +106,34 @@ def test_a_subscribe_that_fails_half_way_leaves_no_watcher(client: TestClient) -
     """The thread added the slot and then failed: the client is told, the socket closes with
     1011, and the run has no watcher (else it would never idle-pause or expire)."""
     run = create(client)
-    scheduler = client.app.state.scheduler
-    real = scheduler.op_subscribe
+    training = client.app.state.training
+    real = training.watching.subscribe
 
     def half_way(run_id: str, slot) -> None:
         real(run_id, slot)
         raise RuntimeError("something broke after the slot was added")
 
-    scheduler.op_subscribe = half_way
+    training.watching.subscribe = half_way
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         error = receive(ws)
         assert isinstance(error, ErrorMessage)
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
         assert closed.value.code == 1011
-    entry = scheduler.registry.runs[run["id"]]
-    wait_for(lambda: not entry.subscribers)
-    del scheduler.op_subscribe
+    entry = training.registry.runs[run["id"]]
+    wait_for(lambda: not entry.watch.slots)
+    del training.watching.subscribe
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:  # and it still works
         assert isinstance(receive(ws), Snapshot)
 
 
 def test_a_rate_capped_update_waits_and_then_applies_the_latest(client: TestClient) -> None:
-    """op_patch refuses the first update for 0.5 s (429 with retry_after); a second update comes
+    """The patch refuses the first update for 0.5 s (429 with retry_after); a second update comes
     meanwhile. No error reaches the client, and one merged update goes in: newer fields win,
     older ones stay."""
     run = create(client)
-    scheduler = client.app.state.scheduler
-    real, calls = scheduler.op_patch, []
+    training = client.app.state.training
+    real, calls = training.runs.patch, []
 
     def capped(run_id: str, patch):
         calls.append(patch.model_dump(exclude_unset=True))
@@ -141,7 +141,7 @@ def test_a_rate_capped_update_waits_and_then_applies_the_latest(client: TestClie
             raise ApiError(429, "too many rebuilds of this run", "config", retry_after=0.5)
         return real(run_id, patch)
 
-    scheduler.op_patch = capped
+    training.runs.patch = capped
     first = {"training": {"learning_rate": 0.05, "momentum": 0.5}}
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         receive(ws)
@@ -158,12 +158,12 @@ def test_a_rate_capped_update_waits_and_then_applies_the_latest(client: TestClie
 
 def test_a_refusal_without_retry_after_is_an_error(client: TestClient) -> None:
     run = create(client)
-    scheduler = client.app.state.scheduler
+    training = client.app.state.training
 
     def refuse(run_id: str, patch):
         raise ApiError(429, "not now", "config")
 
-    scheduler.op_patch = refuse
+    training.runs.patch = refuse
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         receive(ws)
         ws.send_text(json.dumps({"type": "update", "config": {"model": {"depth": 2}}}))
@@ -173,12 +173,12 @@ def test_a_refusal_without_retry_after_is_an_error(client: TestClient) -> None:
 
 def test_rest_429_says_when_to_retry(client: TestClient) -> None:
     run = create(client)
-    scheduler = client.app.state.scheduler
+    training = client.app.state.training
 
     def capped(run_id: str, patch):
         raise ApiError(429, "too many rebuilds of this run", "config", retry_after=2.2)
 
-    scheduler.op_patch = capped
+    training.runs.patch = capped
     response = client.patch(f"/api/runs/{run['id']}", json={"model": {"depth": 2}})
     assert response.status_code == 429
     assert response.headers["retry-after"] == "3"  # whole seconds, never early

@@ -14,11 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from models.engine import RunGroup
-from server import bridge, publish
+from server import frames
 from server.app import create_app
 from server.errors import ApiError
-from server.scheduler import Scheduler
 from server.schemas import ErrorMessage, Frame, RunConfig, Snapshot
+from server.training import Training
 from tests.server.conftest import create, server_message, small_settings
 
 pytestmark = pytest.mark.timeout(60)
@@ -43,14 +43,14 @@ def fail_steps_of(monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
 
 
 def fail_functions_of(monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
-    original = bridge.function_view
+    original = frames.picture
 
-    def function_view(layers, activation, dataset, baseline, resolution):
+    def picture(layers, activation, dataset, *args, **kwargs):
         if dataset.info.name == fault.target:
             raise RuntimeError("injected drawing fault")
-        return original(layers, activation, dataset, baseline, resolution)
+        return original(layers, activation, dataset, *args, **kwargs)
 
-    monkeypatch.setattr(bridge, "function_view", function_view)
+    monkeypatch.setattr(frames, "picture", picture)
 
 
 def train(client: TestClient, run_id: str, steps: int):
@@ -131,31 +131,31 @@ def test_a_failing_snapshot_shows_the_failure_instead_of_breaking_the_stream(
 def test_a_subscription_that_cannot_be_built_registers_nobody(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     doomed, neighbour = create(client), create(client)
-    original = publish.Publisher._snapshot
+    original = frames.FrameBuilder.snapshot
 
-    def snapshot(self, entry, group, with_function):
-        if entry.id == doomed["id"]:
+    def snapshot(self, record, *args):
+        if record.id == doomed["id"]:
             raise RuntimeError("injected snapshot fault")
-        return original(self, entry, group, with_function)
+        return original(self, record, *args)
 
-    monkeypatch.setattr(publish.Publisher, "_snapshot", snapshot)
+    monkeypatch.setattr(frames.FrameBuilder, "snapshot", snapshot)
     with client.websocket_connect(f"/api/runs/{doomed['id']}/stream") as ws:
         message = server_message(ws.receive_text())
         assert isinstance(message, ErrorMessage)
-    scheduler = client.app.state.scheduler
-    assert scheduler.registry.runs[doomed["id"]].subscribers == []  # nobody left registered
+    training = client.app.state.training
+    assert training.registry.runs[doomed["id"]].watch.slots == []  # nobody left registered
     with client.websocket_connect(f"/api/runs/{neighbour['id']}/stream") as ws:
         server_message(ws.receive_text())
         ws.send_text(json.dumps({"type": "play"}))
-        frames = 0
-        while frames < 5:  # before: every frame phase failed on the half-registered watcher
-            frames += isinstance(server_message(ws.receive_text()), Frame)
+        count = 0
+        while count < 5:  # before: every frame phase failed on the half-registered watcher
+            count += isinstance(server_message(ws.receive_text()), Frame)
 
 
 def test_health_turns_503_while_the_training_loop_is_stuck() -> None:
     with TestClient(create_app(small_settings(health_timeout=0.5))) as client:
         assert client.get("/api/health").json()["status"] == "ok"
-        client.app.state.scheduler.post(time.sleep, 2.0)  # a command that wedges the loop
+        client.app.state.training.post(time.sleep, 2.0)  # a command that wedges the loop
         time.sleep(1.2)
         stuck = client.get("/api/health")
         assert stuck.status_code == 503 and stuck.json()["status"] == "stale"
@@ -172,13 +172,13 @@ async def test_stopping_answers_every_waiting_request(monkeypatch: pytest.Monkey
         return original(self, 1, run_ids)
 
     monkeypatch.setattr(RunGroup, "step", slow)
-    scheduler = Scheduler(small_settings(), "cpu")
-    scheduler.start(asyncio.get_running_loop())
-    run = await scheduler.call(scheduler.op_create, RunConfig())
-    done = await scheduler.call(scheduler.op_train, run["id"], 500)
+    training = Training(small_settings(), "cpu")
+    training.start(asyncio.get_running_loop())
+    run = await training.call(training.runs.create, RunConfig())
+    done = await training.call(training.runs.train, run["id"], 500)
     waiting = asyncio.ensure_future(asyncio.wrap_future(done))
     await asyncio.sleep(0.2)
-    await asyncio.to_thread(scheduler.stop)
+    await asyncio.to_thread(training.stop)
     with pytest.raises(ApiError) as stopped:
         await asyncio.wait_for(waiting, 5)
     assert stopped.value.status == 503

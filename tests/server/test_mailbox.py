@@ -24,7 +24,7 @@ def update(**sections) -> UpdateMessage:
 
 
 def applied(config: RunConfig, *updates: UpdateMessage) -> RunConfig:
-    """What op_patch does with each update in turn (sections merge, null sections are skipped)."""
+    """What a patch does with each update in turn (sections merge, null sections are skipped)."""
     for one in updates:
         merged = config.model_dump()
         for section, values in one.config.model_dump(exclude_unset=True).items():

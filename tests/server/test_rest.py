@@ -163,7 +163,7 @@ def test_function_1d_is_exact(client: TestClient) -> None:
     assert units is not None and len(units.layers) == 1 and len(units.weighted) == 16
     total = np.sum(units.weighted, axis=0) + units.bias
     np.testing.assert_allclose(total, reference, rtol=1e-3, atol=1e-3)
-    assert function.baseline is not None and function.probability is None
+    assert function.baseline is not None
 
 
 def test_function_2d_and_digits(client: TestClient) -> None:

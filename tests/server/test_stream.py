@@ -129,7 +129,7 @@ def test_two_clients_see_the_same_run(client: TestClient) -> None:
 
 def test_disconnects_leave_nothing_behind(client: TestClient) -> None:
     run = create(client)
-    scheduler = client.app.state.scheduler
+    training = client.app.state.training
     for _ in range(10):
         with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
             receive(ws)
@@ -137,10 +137,10 @@ def test_disconnects_leave_nothing_behind(client: TestClient) -> None:
             until(ws, lambda m: m.type == "frame" and m.run.status == "running")
             assert client.portal.call(_stream_tasks)  # the probe sees live stream tasks
     for _ in range(200):  # unsubscribing is posted to the training thread; give it a moment
-        if not scheduler.registry.runs[run["id"]].subscribers:
+        if not training.registry.runs[run["id"]].watch.slots:
             break
         time.sleep(0.01)
-    assert scheduler.registry.runs[run["id"]].subscribers == []
+    assert training.registry.runs[run["id"]].watch.slots == []
     assert client.get(f"/api/runs/{run['id']}").json()["status"] == "running"  # until idle
     assert client.portal.call(_stream_tasks) == []  # every sender and receiver ended
 
@@ -161,17 +161,17 @@ def test_a_run_diverging_with_steps_queued_stops_and_idles_the_thread(client: Te
     (it used to spin on them forever) and the run can expire like any other."""
     run = create(client, {"training": {"optimizer": "sgd", "learning_rate": 10.0},
                           "model": {"hidden_units": 64, "depth": 4, "init": "he"}})
-    scheduler = client.app.state.scheduler
+    training = client.app.state.training
     with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
         receive(ws)
         ws.send_text(json.dumps({"type": "step", "steps": 500}))
         until(ws, lambda m: isinstance(m, Frame) and m.run.status == "diverged")
         deadline = time.monotonic() + 5.0
-        entry = scheduler.registry.runs[run["id"]]
-        while (entry.train_remaining or scheduler._busy()) and time.monotonic() < deadline:
+        entry = training.registry.runs[run["id"]]
+        while (entry.work.train_remaining or training._busy()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert entry.train_remaining == 0 and not entry.playing
-        assert not scheduler._busy(), "the training thread still has work it can never finish"
+        assert entry.work.train_remaining == 0 and not entry.playing
+        assert not training._busy(), "the training thread still has work it can never finish"
     after = client.post(f"/api/runs/{run['id']}/train", json={"steps": 10})
     assert after.status_code == 200 and after.json()["status"] == "diverged"
 
@@ -187,8 +187,8 @@ def test_pausing_fails_a_waiting_rest_train(client: TestClient) -> None:
     worker = threading.Thread(target=train)
     worker.start()
     deadline = time.monotonic() + 5.0
-    entry = client.app.state.scheduler.registry.runs[run["id"]]
-    while not entry.train_waiters and time.monotonic() < deadline:
+    entry = client.app.state.training.registry.runs[run["id"]]
+    while not entry.work.waiters and time.monotonic() < deadline:
         time.sleep(0.001)
     client.post(f"/api/runs/{run['id']}/pause")
     worker.join(10)

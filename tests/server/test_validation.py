@@ -25,7 +25,8 @@ BAD_CONFIGS = [
     ({"dataset": {"n_points": 401}}, ("dataset", "n_points")),  # over max_points
     ({"dataset": {"n_points": 1}}, ("dataset", "n_points")),
     ({"dataset": {"noise": -0.1}}, ("dataset", "noise")),
-    ({"dataset": {"train_fraction": 1.0}}, ("dataset", "train_fraction")),
+    ({"dataset": {"train_fraction": 1.01}}, ("dataset", "train_fraction")),
+    ({"dataset": {"train_fraction": 0}}, ("dataset", "train_fraction")),
     ({"dataset": {"seed": -1}}, ("dataset", "seed")),
     ({"training": {"learning_rate": 0}}, ("training", "learning_rate")),
     ({"training": {"learning_rate": 1e9}}, ("training", "learning_rate")),
