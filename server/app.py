@@ -13,10 +13,9 @@ from pathlib import Path
 
 import plotly
 import torch
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
 from models.engine import default_device
@@ -26,6 +25,7 @@ from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.logs import install_run_id_filter
 from server.routes import health, options, runs, stream
 from server.settings import Settings
+from server.static import CompressedFiles
 from server.training import Training
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     device = resolve_device(settings.device)
 
+    plotly_files = CompressedFiles(PLOTLY_JS.parent, cache_control="public, max-age=86400")
+    page_files = CompressedFiles(FRONTEND) if (FRONTEND / "index.html").exists() else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(plotly_files.warm, [PLOTLY_JS.name])
+        if page_files is not None:
+            await asyncio.to_thread(page_files.warm)
         training = Training(settings, device)
         training.start(asyncio.get_running_loop())
         app.state.training = training
@@ -73,13 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, options, runs, stream):
         app.include_router(module.router)
 
-    @app.get("/static/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                            headers={"Cache-Control": "public, max-age=86400"})
 
-    if (FRONTEND / "index.html").exists():
-        app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js(request: Request) -> Response:
+        return plotly_files.respond(request.method, PLOTLY_JS.name,
+                                    request.headers.get("accept-encoding", ""),
+                                    request.headers.get("if-none-match"))
+
+    if page_files is not None:
+        app.mount("/", page_files, name="frontend")
     else:
         @app.get("/", include_in_schema=False)
         def placeholder() -> HTMLResponse:
