@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 import torch
+from threadpoolctl import threadpool_limits
 
 from server.budgets import Budgets
 from server.errors import ApiError
@@ -110,6 +111,8 @@ class Training:
 
     def _run(self) -> None:
         torch.set_num_threads(1)
+        # numpy's BLAS too: its second thread only fights the event loop for the other core
+        threadpool_limits(1)
         log.info("training thread started on %s", self.device)
         while not self._stopping.is_set():
             try:
