@@ -13,6 +13,8 @@ and without I/O apart from checkpoint files; the server decides when to call Run
     history.py     loss-curve buffers on the device and their archive on the host
     records.py     RunStatus and History, what the engine reports
     checkpoint.py  RunState, save_run / load_run (safetensors, checked before use)
+    weights.py     weights set by hand (checked, packed), the units a step's dropout dropped
+    checks.py      RunGroup's argument checks
 """
 
 from models.configs import OPTIMIZERS, RunConfig, TrainingConfig
@@ -20,7 +22,8 @@ from models.engine.checkpoint import RunState, load_run, load_run_file, save_run
 from models.engine.group import RunGroup
 from models.engine.records import History, RunStatus
 from models.engine.trainer import Trainer, default_device
+from models.engine.weights import WeightsError, dropped_units
 
 __all__ = ["OPTIMIZERS", "History", "RunConfig", "RunGroup", "RunState", "RunStatus", "Trainer",
-           "TrainingConfig", "default_device", "load_run", "load_run_file", "save_run",
-           "save_run_file"]
+           "TrainingConfig", "WeightsError", "default_device", "dropped_units", "load_run",
+           "load_run_file", "save_run", "save_run_file"]

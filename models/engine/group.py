@@ -10,14 +10,16 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from models.configs import OPTIMIZERS, RunConfig, TrainingConfig
+from models.configs import RunConfig, TrainingConfig
 from models.datasets import Dataset, DatasetConfig
 from models.engine.batched import Network, TaskMix, to_device
 from models.engine.checkpoint import RunState, check_state
+from models.engine.checks import check_group, check_member, check_training
 from models.engine.history import LossHistory
 from models.engine.records import History, RunStatus
 from models.engine.rows import DeviceRows, HostRows, data_rows, fitting_dataset, new_rows, run_state
 from models.engine.stepper import Evaluation, EvaluationSet, advance, finite, measure_losses
+from models.engine.weights import pack_layers
 from models.network import MLP, ModelConfig
 
 
@@ -26,12 +28,7 @@ class RunGroup:
 
     def __init__(self, model: ModelConfig, optimizer: str, device: str | torch.device = "cpu",
                  eval_every: int = 10) -> None:
-        if not isinstance(model, ModelConfig):
-            raise ValueError("model must be a ModelConfig")
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {list(OPTIMIZERS)}")
-        if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
-            raise ValueError(f"eval_every must be a positive integer, got {eval_every!r}")
+        check_group(model, optimizer, eval_every)
         self.model, self.optimizer, self.eval_every = model, optimizer, eval_every
         self.device = torch.device(device)
         self.network = Network(model)
@@ -71,17 +68,7 @@ class RunGroup:
         self._insert(run_id, state.config, state)
 
     def _insert(self, run_id: str, config: RunConfig, state: RunState | None) -> None:
-        if not isinstance(run_id, str) or not run_id:
-            raise ValueError("run_id must be a non-empty string")
-        if run_id in self._configs:
-            raise ValueError(f"run {run_id!r} is already in this group")
-        if not isinstance(config, RunConfig):
-            raise ValueError("config must be a RunConfig")
-        if config.model != self.model:
-            raise ValueError("config.model differs from this group's model")
-        if config.training.optimizer != self.optimizer:
-            raise ValueError(f"optimizer {config.training.optimizer!r} differs from this group's "
-                             f"{self.optimizer!r}; move the run to another group")
+        check_member(run_id, config, self.model, self.optimizer, run_id in self._configs)
         dataset = fitting_dataset(config.dataset, self.model)
         device, host = new_rows(config, dataset, self.network.layout, self.optimizer,
                                 self.device, state)
@@ -148,28 +135,27 @@ class RunGroup:
         self._host.step[rows] += n
         self._history.record(rows, index, evaluations, before, self._host.step[rows])
 
-    def _record_start(self, row: int) -> None:
-        """Record one run's step-0 losses (after add or reset)."""
+    def _record_start(self, row: int, record: bool = True) -> None:
+        """Measure one run's losses where it starts from (after add, reset or new weights): a
+        finite training loss makes it alive, a non-finite one diverged; `record`: keep the point
+        in its history (not for new weights: the step may have a point already)."""
         index = torch.tensor([row], device=self.device)
         rows = self._device.gather(index)
         losses, _ = measure_losses(self.network, self._task_mix([row]), rows,
                                    self._evaluation_set().gather(index))
-        alive = rows.alive * finite(losses[:, 0])  # a non-finite starting loss: diverged
+        alive = finite(losses[:, 0])  # a non-finite starting loss: diverged
         self._device.alive[index] = alive
-        self._history.record_start(row, rows.step.long(), losses, alive)
+        if record:
+            self._history.record_start(row, rows.step.long(), losses, alive)
+        else:
+            self._host.diverged[row] = bool(alive.item() < 0.5)  # step() reads the host's copy
 
     def set_training(self, run_id: str, training: TrainingConfig) -> None:
         """Change learning rate, momentum, weight decay or batch size live (no reset); a new
         batch size starts a fresh epoch of the batch order."""
         row = self._row(run_id)
         config = self._configs[run_id]
-        if not isinstance(training, TrainingConfig):
-            raise ValueError("training must be a TrainingConfig")
-        if training.optimizer != self.optimizer:
-            raise ValueError(f"optimizer {training.optimizer!r} differs from this group's "
-                             f"{self.optimizer!r}; move the run to another group")
-        if training.seed != config.training.seed:
-            raise ValueError("seed cannot change live; reset or rebuild the run")
+        check_training(training, config.training, self.optimizer)
         self._host.set_training(row, training)
         if training.batch_size != config.training.batch_size:
             self._host.start_epoch(row)
@@ -191,6 +177,20 @@ class RunGroup:
         self._host.set_data(row, data, config.training.batch_size, self.model.outputs)
         self._configs[run_id], self._datasets[run_id] = config, data
         self._data_changed()
+
+    def set_weights(self, run_id: str, layers: list) -> None:
+        """Give the run these weights: [(W (out, in), b (out,)), ...] float64 as layers() gives
+        them. It keeps its step, history and batch order; its optimiser state starts afresh (Adam
+        counts from t = 1 again); it is diverged afterwards only if their training loss is not
+        finite. WeightsError (a ValueError naming the layer) leaves the group untouched."""
+        row = self._row(run_id)
+        parameters = pack_layers(self.network.layout, self.model, layers)  # checks everything
+        index = torch.tensor([row], device=self.device)
+        self._device.parameters[index] = parameters.to(self.device)[None]
+        for state in self._device.optimizer_state:
+            state[index] = 0.0
+        self._host.optimizer_origin[row] = self._host.step[row]
+        self._record_start(row, record=False)
 
     def reset(self, run_id: str) -> None:
         """Back to step 0: weights, optimiser state and counters from the seeds; history cleared."""
@@ -259,11 +259,12 @@ class RunGroup:
         return dict(zip([self._ids[row] for row in rows], layers, strict=True))
 
     def module(self, run_id: str) -> MLP:
-        """The run's current weights in the reference nn.Module (eval mode, on the CPU)."""
+        """A copy of the run's current weights in the reference nn.Module (eval mode, on the CPU;
+        a copy: on the CPU, vector_to_parameters would otherwise alias the group's live rows)."""
         row = self._row(run_id)
         return self.network.layout.to_module(self.model,
-                                             self._device.parameters[row].detach().cpu(),
-                                             self._device.statistics[row].detach().cpu())
+                                             self._device.parameters[row].detach().cpu().clone(),
+                                             self._device.statistics[row].detach().cpu().clone())
 
     def export_run(self, run_id: str) -> RunState:
         """Everything needed to continue this run elsewhere (another group, a file)."""

@@ -60,6 +60,10 @@ class Trainer:
     def set_data(self, dataset: DatasetConfig) -> None:
         self.group.set_data(self.RUN_ID, dataset)
 
+    def set_weights(self, layers: list) -> None:
+        """[(W, b), ...] as module().affine_layers() gives them (RunGroup.set_weights)."""
+        self.group.set_weights(self.RUN_ID, layers)
+
     def reset(self) -> None:
         self.group.reset(self.RUN_ID)
 
