@@ -1,12 +1,15 @@
 """The math behind the playground's pictures of a trained network: class probabilities, the 1-D
 view (exact abscissae, pieces, hidden-unit panels, each shallow unit's joint), the 2-D view (grid,
-outputs or probabilities, predicted classes, linear regions) and the digits confusion matrix.
+outputs or probabilities, predicted classes, linear regions), the digits confusion matrix, and the
+bounds and counts shown beside the region count. The network diagram's math is in diagram.py.
 
 numpy float64 in, frozen dataclasses out; `layers` = [(W (out, in), b (out,)), ...] as from
 RunGroup.layers() or MLP.affine_layers(). No JSON, no rounding, no drawing: the server converts,
 the page draws. Never trains.
 """
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,3 +209,37 @@ def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
         return view_2d(layers, activation, info.task, info.input_range, resolution)
     (lo, hi), = info.input_range
     return view_1d(layers, activation, info.task, lo, hi, max_units)
+
+
+# ---- bounds and counts beside the region count ------------------------------------------------
+
+def region_bound_for(widths: Sequence[int], activation: str) -> tuple[int, str] | None:
+    """(the most linear regions a net of these widths [inputs, D_1, ..., D_K, outputs] can make,
+    which bound that is), or None where no simple bound applies (smooth activations, 2-input nets
+    of depth >= 2, more than 2 inputs).
+
+    "lecture", 1 input: (D + 1)^K, for layers of different widths the product of (D_k + 1) (each
+    layer's units cut each piece of its input at most once apiece). "zaslavsky", 2 inputs and at
+    most one hidden layer: D lines in general position cut the plane into at most
+    sum_{j=0}^{2} C(D, j) regions (37 for 8 units; 1 at depth 0). Both are D + 1 for one input and
+    one hidden layer."""
+    if activation_slopes(activation) is None:
+        return None
+    inputs, hidden = widths[0], list(widths[1:-1])
+    if inputs == 1:
+        return math.prod(units + 1 for units in hidden), "lecture"
+    if inputs == 2 and len(hidden) <= 1:
+        units = hidden[0] if hidden else 0
+        return sum(math.comb(units, j) for j in range(inputs + 1)), "zaslavsky"
+    return None
+
+
+def parameter_terms(widths: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """(fan_in, fan_out) of every Linear, input first: each holds (fan_in + 1) * fan_out numbers,
+    the lecture's sum over layers of (D_{k-1} + 1) D_k."""
+    return tuple(zip(widths[:-1], widths[1:], strict=True))
+
+
+def batch_norm_parameters(widths: Sequence[int], batch_norm: bool) -> int:
+    """Batch norm's own parameters: gamma and beta for every hidden unit (0 without it)."""
+    return 2 * sum(widths[1:-1]) if batch_norm else 0
