@@ -14,15 +14,23 @@ from typing import Any
 import numpy as np
 
 from models import analysis
-from models.activations import ACTIVATIONS
 from models.datasets import DATASETS, Dataset, DatasetConfig
+from models.diagram import NetworkView, Thumbnails2D
 from models.engine import History, RunConfig, RunStatus, TrainingConfig
 from models.losses import loss_name
-from models.network import ModelConfig, lecture_parameter_count, parameter_count, region_bound
-from models.pictures import DigitsView, View1D, View2D
+from models.network import ModelConfig, lecture_parameter_count, parameter_count
+from models.pictures import (
+    DigitsView,
+    View1D,
+    View2D,
+    batch_norm_parameters,
+    parameter_terms,
+    region_bound_for,
+)
 from server import schemas
 
 SIGNIFICANT = 5  # digits kept in the dense arrays of a frame
+THUMBNAIL_DIGITS = 3  # digits kept in each plane of a 2-D unit thumbnail
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 EXACT_INTEGERS = 2**53  # beyond, JSON readers (and orjson's 64-bit integers) lose or refuse them
 
@@ -96,7 +104,8 @@ def run_static(run_id: str, config: RunConfig, device: str) -> dict[str, Any]:
     """The parts of the wire Run that only change with the config."""
     info, model = DATASETS[config.dataset.name], config.model
     lecture = model.inputs == 1 and model.outputs == 1
-    piecewise = ACTIVATIONS[model.activation].piecewise_linear
+    widths = model.widths()
+    bound = region_bound_for(widths, model.activation)
     return {
         "id": run_id,
         "config": config_dict(config),
@@ -107,15 +116,18 @@ def run_static(run_id: str, config: RunConfig, device: str) -> dict[str, Any]:
         "parameter_count": parameter_count(model),
         "lecture_parameter_count": (lecture_parameter_count(model.hidden_units, model.depth)
                                     if lecture else None),
-        "region_bound": (json_count(region_bound(model.hidden_units, model.depth))
-                         if piecewise and model.inputs == 1 else None),
+        "region_bound": None if bound is None else json_count(bound[0]),
         "device": device,
+        # bounds and counts beside the region count (DESIGN.md "Watching it learn ...")
+        "region_bound_kind": None if bound is None else bound[1],
+        "parameter_terms": [list(term) for term in parameter_terms(widths)],
+        "batch_norm_parameters": batch_norm_parameters(widths, model.batch_norm),
     }
 
 
 def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
              steps_per_second: float, linear_regions: int | None,
-             error: str | None = None) -> dict[str, Any]:
+             error: str | None = None, pace: float | None = None) -> dict[str, Any]:
     """The wire Run: `static` (from run_static) and the run's current state."""
     diverged = status.diverged
     return {
@@ -130,6 +142,7 @@ def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
         "train_accuracy": _finite(status.train_accuracy),
         "linear_regions": None if diverged else linear_regions,
         "steps_per_second": round(float(steps_per_second), 1),
+        "pace": pace,
     }
 
 
@@ -220,3 +233,53 @@ def _view_1d(picture: View1D, baseline: dict | None) -> dict[str, Any]:
         }
     return {"kind": "1d", "x": picture.x.astype(np.float32), "y": compact(picture.output),
             "piecewise": piecewise, "units": units, "baseline": baseline}
+
+
+# ---- the network diagram ----------------------------------------------------------------------
+
+def diagram_fields(picture: View1D | View2D | DigitsView, network: NetworkView | None,
+                   thumbnails: Thumbnails2D | None) -> dict[str, Any]:
+    """The diagram's fields of a wire Function: `network` on every kind, `units` on 2-D."""
+    fields: dict[str, Any] = {"network": None if network is None else _network(network)}
+    if isinstance(picture, View2D):
+        fields["units"] = None if thumbnails is None else _thumbnails(thumbnails)
+    return fields
+
+
+def _network(network: NetworkView) -> dict[str, Any]:
+    def f32(values: np.ndarray | None) -> np.ndarray | None:
+        return None if values is None else values.astype(np.float32)
+
+    return {"widths": list(network.widths), "summary": network.summary,
+            "layers": [{"weight": f32(layer.weight), "bias": f32(layer.bias),
+                        "strongest": None if layer.strongest is None else {
+                            "to": layer.strongest.to, "from": layer.strongest.source,
+                            "weight": f32(layer.strongest.weight)}}
+                       for layer in network.layers],
+            "batch_norm": list(network.batch_norm), "dropout": network.dropout,
+            "dropped": None if network.dropped is None else [list(d) for d in network.dropped]}
+
+
+def _thumbnails(thumbnails: Thumbnails2D) -> dict[str, Any]:
+    return {"x": thumbnails.x.astype(np.float32), "y": thumbnails.y.astype(np.float32),
+            "layers": [{"pre": compact_planes(pre), "post": compact_planes(post)}
+                       for pre, post in zip(thumbnails.pre, thumbnails.post, strict=True)],
+            "weighted": compact_planes(thumbnails.weighted),
+            "bias": thumbnails.bias.astype(np.float32),
+            "output": compact_planes(thumbnails.output),
+            "lines": None if thumbnails.lines is None else [
+                None if line is None else [[F32(x), F32(y)] for x, y in line]
+                for line in thumbnails.lines]}
+
+
+def compact_planes(values: np.ndarray, digits: int = THUMBNAIL_DIGITS) -> np.ndarray:
+    """float32 with each (res, res) plane (the last two axes) rounded to `digits` significant
+    digits of its own largest magnitude: a faint unit keeps its shape beside a strong one."""
+    values = np.asarray(values, np.float64)
+    largest = np.abs(values).max(axis=(-2, -1), keepdims=True)
+    safe = np.where((largest > 0) & (largest < FLOAT32_MAX), largest, 1.0)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(safe)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values * scale) / scale
+    return np.clip(np.where(np.isfinite(rounded), rounded, values), -FLOAT32_MAX,
+                   FLOAT32_MAX).astype(np.float32)

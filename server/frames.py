@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import orjson
 
-from models.engine import History, RunGroup
-from models.pictures import linear_region_count, picture
+from models.diagram import network_view, thumbnails_2d
+from models.engine import History, RunGroup, dropped_units
+from models.pictures import MAX_UNITS_SHOWN, View2D, linear_region_count, picture
 from server import bridge
 from server.records import RunRecord
 from server.settings import Settings
@@ -51,22 +52,35 @@ class FrameBuilder:
 
     def __init__(self, settings: Settings) -> None:
         self.resolution = settings.grid_resolution
+        self.unit_pictures = settings.unit_pictures  # off: no units, no network (the diagram)
+        self.thumbnail_resolution = settings.thumbnail_resolution
 
     def run(self, record: RunRecord) -> dict[str, Any]:
         """The wire Run of `record` as it stands."""
         return bridge.run_view(record.static, record.status, record.playing,
-                               record.rate.per_second, record.linear_regions, record.error)
+                               record.rate.per_second, record.linear_regions, record.error,
+                               record.pace.rate)
 
     def function(self, record: RunRecord, layers: list, group: RunGroup) -> FunctionView:
         """The run's function picture at `layers` (b"null" for a diverged or failed run)."""
         if record.diverged or record.error:
             return NULL_FUNCTION
         started = time.perf_counter()
-        view = picture(layers, record.config.model.activation, group.dataset(record.id),
-                       self.resolution)
+        dataset = group.dataset(record.id)
+        view = picture(layers, record.config.model.activation, dataset, self.resolution,
+                       MAX_UNITS_SHOWN if self.unit_pictures else 0)
         if view is None:  # not finite: it has no picture (the status will say diverged)
             return FunctionView(NULL, None, time.perf_counter() - started)
-        data = dumps(bridge.function_view(view, record.baseline))
+        network = thumbnails = None
+        if self.unit_pictures:
+            model, step = record.config.model, record.status.step if record.status else 0
+            network = network_view(layers, model.batch_norm, model.dropout,
+                                   dropped_units(model, record.config.training.seed, step - 1))
+            if isinstance(view, View2D):
+                thumbnails = thumbnails_2d(layers, model.activation, dataset.info.input_range,
+                                           self.thumbnail_resolution)
+        data = dumps({**bridge.function_view(view, record.baseline),
+                      **bridge.diagram_fields(view, network, thumbnails)})
         return FunctionView(data, getattr(view, "region_count", None),
                             time.perf_counter() - started)
 
@@ -95,3 +109,10 @@ class FrameBuilder:
     @staticmethod
     def error(message: str | None, field: str | None) -> bytes:
         return dumps({"type": "error", "message": message or "", "field": field})
+
+    @staticmethod
+    def weights_set(step: int) -> bytes:
+        """The notice that the run's weights were set by hand (its next frame shows them)."""
+        return dumps({"type": "weights_set", "step": int(step), "optimizer_reset": True,
+                      "message": f"weights set by hand at step {step}; the optimizer state "
+                                 "starts afresh"})

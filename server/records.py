@@ -1,5 +1,5 @@
 """What the server keeps about one run besides its tensors (the engine holds those): the run's own
-state, its watchers and its pending work, as three small records.
+state, its watchers, its pending work and its pace, as small records.
 
 Plain data with a few one-line helpers; only the training thread reads or writes them.
 """
@@ -18,6 +18,7 @@ from server.slot import Slot
 
 GroupKey = tuple[ModelConfig, str]  # runs of one architecture and optimiser train as one group
 RATE_WINDOW = 0.5  # s over which steps/s is measured
+CATCH_UP = 0.1  # s of a paced run's missed steps it may make up at once; older ones are forgiven
 
 
 def new_run_id() -> str:
@@ -70,6 +71,34 @@ class Rate:
 
 
 @dataclass(eq=False)
+class Pace:
+    """A cap on a playing run's training rate: `rate` steps per second (None: as fast as it goes),
+    the next step due at `due` (monotonic). Over any T seconds a paced run takes at most
+    rate * (T + CATCH_UP) + 1 steps."""
+
+    rate: float | None = None
+    due: float = 0.0
+
+    def set(self, rate: float | None, now: float, fresh: bool) -> None:
+        """A play with this cap; `fresh`: the run was not already playing at a pace (its first
+        step is due now), else a faster cap applies from now and a slower one after this step."""
+        if rate is not None and self.rate is not None and not fresh:
+            self.due = min(self.due, now + 1.0 / rate)
+        elif rate is not None:
+            self.due = now
+        self.rate = rate
+
+    def owed(self, now: float) -> int:
+        """Steps due by `now` (0 while the next one is not due)."""
+        if self.rate is None or now < self.due:
+            return 0
+        return 1 + int(min(now - self.due, CATCH_UP) * self.rate)
+
+    def took(self, steps: int, now: float) -> None:
+        self.due = max(self.due, now - CATCH_UP) + steps / self.rate
+
+
+@dataclass(eq=False)
 class RunRecord:
     """One run as the server sees it. `config` is the engine's; the wire config is derived from it
     (bridge.config_dict) and kept in `static`, the wire fields that only change with the config."""
@@ -90,6 +119,7 @@ class RunRecord:
     rate: Rate = field(default_factory=Rate)
     watch: Watch = field(default_factory=Watch)
     work: Work = field(default_factory=Work)
+    pace: Pace = field(default_factory=Pace)
 
     @property
     def key(self) -> GroupKey:
@@ -104,6 +134,12 @@ class RunRecord:
         """It has steps to take now: playing or a REST train pending, and able to train."""
         return bool(self.playing or self.work.train_remaining) and not (self.diverged
                                                                          or self.error)
+
+    @property
+    def paced(self) -> bool:
+        """It plays at a cap now (REST train and websocket steps queued go at full speed)."""
+        return (self.active and self.playing and self.pace.rate is not None
+                and not self.work.train_remaining)
 
     def touch(self) -> None:
         """A command changed it: it counts as activity and its watchers see it at once."""

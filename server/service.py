@@ -6,13 +6,14 @@ bytes, or raises ApiError; each succeeds completely or changes nothing.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future
 from typing import Any
 
 from pydantic import ValidationError
 
 from models.configs import change_kind
-from models.engine import RunConfig, load_run, save_run
+from models.engine import RunConfig, WeightsError, load_run, save_run
 from server import bridge, limits, schemas
 from server.budgets import Budgets
 from server.errors import ApiError
@@ -95,6 +96,7 @@ class RunService:
         record = self.registry.get(run_id)
         self._check_trainable(record, "drawn")
         group = self.registry.group(record)
+        record.status = group.statuses([run_id])[run_id]  # the step its dropout masks belong to
         function = self.frames.function(record, group.layers([run_id])[run_id], group)
         if function.json == b"null":
             raise ApiError(409, "the run diverged: its function is not finite", "status")
@@ -172,14 +174,37 @@ class RunService:
             raise ApiError(409, "the run diverged (its loss is not finite); reset it or lower "
                                 "the learning rate", "status")
 
-    def play(self, run_id: str) -> dict[str, Any]:
+    def play(self, run_id: str, steps_per_second: float | None = None) -> dict[str, Any]:
+        """Train continuously, at most `steps_per_second` (None: as fast as it goes); playing
+        a playing run changes its cap."""
         record = self.registry.get(run_id)
         self._check_trainable(record)
         if not record.active:
             self.budgets.check_training(self.registry, record)
+        record.pace.set(steps_per_second, time.monotonic(), fresh=not record.paced)
         record.playing = True
         record.touch()
         return self.frames.run(record)
+
+    def set_weights(self, run_id: str, layers: list[schemas.LayerWeightsInput]) -> dict[str, Any]:
+        """Weights by hand: step, history and batch order kept, optimizer state reset; a failed
+        or diverged run may be given weights (its way out). Watchers are told, and their next
+        frame (at once) shows the new function."""
+        record = self.registry.get(run_id)
+        if record.config.model.batch_norm:
+            raise ApiError(409, "a network with batch norm cannot take weights by hand: the "
+                                "weights shown have it folded in and cannot be unfolded",
+                           "model.batch_norm")
+        try:
+            self.registry.group(record).set_weights(
+                run_id, [(layer.weight, layer.bias) for layer in layers])
+        except WeightsError as error:
+            raise ApiError(422, str(error), error.field) from None
+        record.error, record.linear_regions = None, None  # new weights: a way out of a failure
+        record.touch()
+        view = self.get(run_id)
+        self.watching.tell(record, self.frames.weights_set(record.status.step))
+        return {"run": view, "optimizer_reset": True}
 
     def pause(self, run_id: str) -> dict[str, Any]:
         record = self.registry.get(run_id)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(32 * 1024 * 1024, ge=1024, description="checkpoint import size")
     grid_resolution: int = Field(48, ge=8, le=200, description="2-D function grid per axis")
     slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
+    unit_pictures: bool = Field(True, description="every unit's picture and the network in the "
+                                "function (the diagram); off: units and network are null")
+    thumbnail_resolution: int = Field(20, ge=6, le=48, description="grid points per axis of a "
+                                      "2-D unit's thumbnail (lowered for wide or deep nets)")
     # Connections (timeouts, caps)
     header_timeout: float = Field(10.0, gt=0, description="s a connection may take to send its "
                                   "request headers; then it is closed")

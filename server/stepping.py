@@ -27,9 +27,12 @@ class Stepping:
         self.registry, self.runs, self.watching = registry, runs, watching
         self.slices = Slices()
 
-    def train(self, frame_seconds: float, frame_interval: float) -> None:
+    def train(self, frame_seconds: float, frame_interval: float,
+              now: float | None = None) -> None:
         """One train phase. `frame_seconds`: what the last frame phase took (training gets at
-        least as much); `frame_interval`: 1 / frame rate (a pass should fit in it)."""
+        least as much); `frame_interval`: 1 / frame rate (a pass should fit in it); `now`
+        (monotonic): when the paced runs' owed steps are counted."""
+        now = time.monotonic() if now is None else now
         runs = self.registry.runs
         for record in runs.values():
             if (record.diverged or record.error) and (record.playing
@@ -37,7 +40,9 @@ class Stepping:
                 self.runs.stop(record)
         active = {}
         for key, group in self.registry.groups.items():
-            members = [runs[r] for r in group.run_ids if runs[r].active]
+            # a paced run with no step owed waits outside the slices: it costs nothing
+            members = [runs[r] for r in group.run_ids if runs[r].active
+                       and (not runs[r].paced or runs[r].pace.owed(now))]
             if members:
                 active[key] = members
         self.slices.idle(set(active))
@@ -47,13 +52,17 @@ class Stepping:
                       frame_seconds / len(active))
         for key, members in active.items():
             chunk, steps = self.slices.plan(key, members, quantum)
-            playing = [r for r in chunk if r.playing]
-            training = [r for r in chunk if not r.playing]
-            for batch, n in ((playing, steps),
-                             (training, min([steps] + [r.work.train_remaining
-                                                       for r in training]))):
-                if batch:
-                    self._step(key, batch, n)
+            paced = {record: min(steps, record.pace.owed(now)) for record in chunk
+                     if record.paced}
+            batches: dict[int, list[RunRecord]] = {}  # the runs that take n steps, by n
+            for record in chunk:
+                n = (paced[record] if record in paced else steps if record.playing
+                     else min(steps, record.work.train_remaining))
+                batches.setdefault(n, []).append(record)
+            for n, batch in batches.items():
+                self._step(key, batch, n)
+            for record, n in paced.items():
+                record.pace.took(n, now)
 
     def _step(self, key: Any, batch: list[RunRecord], n: int) -> None:
         """n steps of these runs of one group; a failure is traced to the runs that cause it."""

@@ -131,22 +131,45 @@ class Training:
 
     def run_pass(self, block: bool | None = None) -> None:
         """One pass: commands, training, frames, lifecycle. `block`: wait for a command when
-        nothing else is to be done (default: when no run is busy)."""
-        self._commands_phase(not self._busy() if block is None else block)
+        nothing else is to be done (default: for as long as nothing is due, see _idle)."""
+        if block is None:
+            wait = self._idle(time.monotonic())
+        else:
+            wait = LIFECYCLE_EVERY if block else 0.0
+        self._commands_phase(wait)
         self.stepping.train(self._frame_seconds, self.frame_interval)
         started = time.perf_counter()
         self.publishing.publish(time.monotonic())
         self._frame_seconds = 0.8 * self._frame_seconds + 0.2 * (time.perf_counter() - started)
         self._lifecycle_phase()
 
-    def _busy(self) -> bool:
-        return any(r.active or (r.watch.slots and r.watch.dirty and r.watch.urgent)
-                   for r in self.registry.runs.values())
+    def _idle(self, now: float) -> float:
+        """Seconds until anything is due (0: something is): a step of an unpaced active run, a
+        paced run's next step, a dirty watched run's next frame, at most LIFECYCLE_EVERY. The
+        thread waits for commands that long instead of polling."""
+        wait = LIFECYCLE_EVERY
+        for record in self.registry.runs.values():
+            watch = record.watch
+            if watch.slots and watch.dirty:
+                if watch.urgent:
+                    return 0.0
+                wait = min(wait, watch.next_frame - now)
+            if record.paced:
+                wait = min(wait, record.pace.due - now)
+            elif record.active:
+                return 0.0
+        return max(0.0, wait)
 
-    def _commands_phase(self, block: bool) -> None:
+    def _busy(self) -> bool:
+        """Whether the thread has something to do now (it does not wait for a command)."""
+        return self._idle(time.monotonic()) == 0.0
+
+    def _commands_phase(self, wait: float) -> None:
+        """Apply the queued commands, first waiting up to `wait` seconds for one."""
+        block = wait > 0
         while True:
             try:
-                item = self._commands.get(block=block, timeout=LIFECYCLE_EVERY if block else None)
+                item = self._commands.get(block=block, timeout=wait if block else None)
             except queue.Empty:
                 return
             block = False

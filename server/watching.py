@@ -128,7 +128,10 @@ class Watching:
 
     def notify(self, record: RunRecord, message: str, field: str | None) -> None:
         """An `error` message to every watcher of `record`."""
-        data = self.frames.error(message, field)
+        self.tell(record, self.frames.error(message, field))
+
+    def tell(self, record: RunRecord, data: bytes) -> None:
+        """A notice (a serialised message) to every watcher of `record`, before its next frame."""
         for slot in record.watch.slots:
             self.deliver(slot.offer_notice, data)
 

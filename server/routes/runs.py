@@ -1,5 +1,6 @@
-"""REST for runs: create, read, change, train, delete, and read a run's history, data, function,
-weights and checkpoint. Every call goes through the scheduler thread; no tensor here."""
+"""REST for runs: create, read, change, train, play (at a pace), delete, read a run's history,
+data, function, weights and checkpoint, and set its weights. Every call goes through the
+scheduler thread; no tensor here."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from server.schemas import (
     Function,
     History,
     PatchResult,
+    PlayRequest,
     Problem,
     Run,
     RunConfig,
     RunConfigPatch,
     TrainRequest,
     Weights,
+    WeightsInput,
+    WeightsResult,
 )
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=MALFORMED)
@@ -89,10 +93,12 @@ async def train_run(run_id: RunId, request: TrainRequest, training: TrainingDep)
 
 @router.post("/{run_id}/play", response_model=Run,
              responses={**NOT_FOUND, **CONFLICT, **LIMITS})
-async def play_run(run_id: RunId, training: TrainingDep) -> Response:
+async def play_run(run_id: RunId, training: TrainingDep,
+                   request: Annotated[PlayRequest | None, Body()] = None) -> Response:
     """Train continuously until paused, or until nobody watched it or asked about it for
-    idle_timeout seconds."""
-    return json_response(await training.call(training.runs.play, run_id))
+    idle_timeout seconds; at most `steps_per_second` (no body or null: as fast as it goes)."""
+    pace = request.steps_per_second if request is not None else None
+    return json_response(await training.call(training.runs.play, run_id, pace))
 
 
 @router.post("/{run_id}/pause", response_model=Run, responses=NOT_FOUND)
@@ -123,6 +129,14 @@ async def run_function(run_id: RunId, training: TrainingDep) -> Response:
 @router.get("/{run_id}/weights", response_model=Weights, responses=NOT_FOUND)
 async def run_weights(run_id: RunId, training: TrainingDep) -> Response:
     return json_response(await training.call(training.runs.weights, run_id))
+
+
+@router.put("/{run_id}/weights", response_model=WeightsResult,
+            responses={**NOT_FOUND, **CONFLICT, **INVALID})
+async def set_run_weights(run_id: RunId, weights: WeightsInput, training: TrainingDep) -> Response:
+    """Set every layer's weights and biases (the shape GET answers): the step is kept, the
+    optimizer state starts afresh; 409 for a network with batch norm."""
+    return json_response(await training.call(training.runs.set_weights, run_id, weights.layers))
 
 
 @router.get("/{run_id}/checkpoint", response_class=Response,

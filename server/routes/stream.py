@@ -1,4 +1,5 @@
-"""WS /api/runs/{id}/stream: a snapshot, then frames; play/pause/step/reset/update from the client.
+"""WS /api/runs/{id}/stream: a snapshot, then frames; play/pause/step/reset/update/set_weights from
+the client.
 
 Per connection a receiver (reads and validates client messages as they arrive, into a bounded
 mailbox), an applier (applies them in order through the training) and a sender waiting on a
@@ -18,7 +19,13 @@ from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected, Web
 from server.deps import TrainingDep
 from server.errors import ApiError
 from server.mailbox import Mailbox
-from server.schemas import ClientMessage, StepMessage, UpdateMessage
+from server.schemas import (
+    ClientMessage,
+    PlayMessage,
+    SetWeightsMessage,
+    StepMessage,
+    UpdateMessage,
+)
 from server.slot import Slot, dumps
 from server.training import Training
 
@@ -168,8 +175,8 @@ async def _apply_all(mailbox: Mailbox, slot: Slot, training: Training, run_id: s
 
 
 async def _apply(message: ClientMessage, training: Training, run_id: str) -> None:
-    if message.type == "play":
-        await training.call(training.runs.play, run_id)
+    if isinstance(message, PlayMessage):
+        await training.call(training.runs.play, run_id, message.steps_per_second)
     elif message.type == "pause":
         await training.call(training.runs.pause, run_id)
     elif message.type == "reset":
@@ -178,3 +185,5 @@ async def _apply(message: ClientMessage, training: Training, run_id: str) -> Non
         await training.call(training.runs.train, run_id, message.steps, False)
     elif isinstance(message, UpdateMessage):
         await training.call(training.runs.patch, run_id, message.config)
+    elif isinstance(message, SetWeightsMessage):
+        await training.call(training.runs.set_weights, run_id, message.layers)

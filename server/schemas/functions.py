@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from server.schemas.diagram import Network, Units2D
+
 
 class Piece(BaseModel):
     x0: float
@@ -47,6 +49,7 @@ class Function1D(BaseModel):
     piecewise: Piecewise | None
     units: Units | None = Field(description="null beyond 32 units per layer")
     baseline: Baseline | None = Field(description="least-squares line, regression only")
+    network: Network | None = Field(None, description="the diagram; null: unit pictures off")
 
 
 class Function2D(BaseModel):
@@ -59,6 +62,8 @@ class Function2D(BaseModel):
     classes: list[list[int]] | None = Field(description="predicted class per grid point")
     regions: list[list[int]] | None = Field(description="activation-pattern region id")
     region_count: int | None
+    units: Units2D | None = Field(None, description="every unit over a coarse grid")
+    network: Network | None = Field(None, description="the diagram; null: unit pictures off")
 
 
 class DigitSample(BaseModel):
@@ -71,6 +76,7 @@ class FunctionDigits(BaseModel):
     kind: Literal["digits"] = "digits"
     confusion: list[list[int]] = Field(description="[label][predicted] counts on the test set")
     samples: list[DigitSample]
+    network: Network | None = Field(None, description="the diagram; null: unit pictures off")
 
 
 Function = Annotated[Function1D | Function2D | FunctionDigits, Field(discriminator="kind")]

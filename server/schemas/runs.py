@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from server.schemas.config import RunConfig
+from server.names import MAX_DEPTH
+from server.schemas.config import RunConfig, Strict
 
 Task = Literal["regression", "binary", "multiclass"]
 
@@ -32,9 +33,19 @@ class Run(BaseModel):
     lecture_parameter_count: int | None = Field(description="1 input, 1 output only")
     linear_regions: int | None = Field(description="piecewise-linear activations, 1-D/2-D input")
     region_bound: int | float | None = Field(
-        description="the lecture's (D+1)^K, 1-D piecewise-linear; a float beyond 2^53")
+        description="most linear regions (see region_bound_kind); a float beyond 2^53")
     steps_per_second: float
     device: str
+    # pace, bounds and counts (DESIGN.md "Watching it learn ...")
+    pace: float | None = Field(None, description="the cap on steps per second of the last play; "
+                               "null: as fast as it goes")
+    region_bound_kind: Literal["lecture", "zaslavsky"] | None = Field(
+        None, description="lecture: (D+1)^K, 1 input; zaslavsky: sum_{j<=2} C(D, j), 2 inputs "
+                          "and at most one hidden layer")
+    parameter_terms: list[list[int]] = Field(
+        default_factory=list, description="[fan_in, fan_out] per Linear: parameter_count = sum "
+                                          "(fan_in + 1) * fan_out + batch_norm_parameters")
+    batch_norm_parameters: int = Field(0, description="gamma and beta of every normalised unit")
 
 
 class PatchResult(BaseModel):
@@ -71,3 +82,28 @@ class LayerWeights(BaseModel):
 
 class Weights(BaseModel):
     layers: list[LayerWeights]
+
+
+# Pace and weights by hand.
+StepsPerSecond = Annotated[float, Field(ge=0.1, le=1e5, description="a cap on the training "
+                                        "rate; null: as fast as it goes")]
+
+
+class PlayRequest(Strict):
+    steps_per_second: StepsPerSecond | None = None
+
+
+class LayerWeightsInput(Strict):
+    weight: list[list[float]] = Field(description="(fan_out, fan_in)")
+    bias: list[float] = Field(description="(fan_out,)")
+
+
+class WeightsInput(Strict):
+    """PUT .../weights: the shape GET .../weights answers, one layer per Linear, input first."""
+
+    layers: list[LayerWeightsInput] = Field(min_length=1, max_length=MAX_DEPTH + 1)
+
+
+class WeightsResult(BaseModel):
+    run: Run
+    optimizer_reset: bool = Field(description="always true: the optimizer state starts afresh")

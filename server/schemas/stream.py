@@ -1,5 +1,5 @@
-"""The websocket messages: server -> client (snapshot, frame, error, deleted) and client ->
-server (play, pause, step, reset, update), each a union on `type`."""
+"""The websocket messages: server -> client (snapshot, frame, error, deleted, weights_set) and
+client -> server (play, pause, step, reset, update, set_weights), each a union on `type`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from server.names import MAX_DEPTH
 from server.schemas.config import RunConfigPatch, Strict
 from server.schemas.functions import Function
-from server.schemas.runs import Data, History, Run
+from server.schemas.runs import Data, History, LayerWeightsInput, Run, StepsPerSecond
 
 
 # Websocket, server -> client.
@@ -38,12 +39,23 @@ class Deleted(BaseModel):
     type: Literal["deleted"] = "deleted"
 
 
-ServerMessage = Annotated[Snapshot | Frame | ErrorMessage | Deleted, Field(discriminator="type")]
+class WeightsSet(BaseModel):
+    """Someone set the run's weights by hand; a frame with their function follows at once."""
+
+    type: Literal["weights_set"] = "weights_set"
+    step: int
+    optimizer_reset: bool
+    message: str
+
+
+ServerMessage = Annotated[Snapshot | Frame | ErrorMessage | Deleted | WeightsSet,
+                          Field(discriminator="type")]
 
 
 # Websocket, client -> server.
 class PlayMessage(Strict):
     type: Literal["play"]
+    steps_per_second: StepsPerSecond | None = None
 
 
 class PauseMessage(Strict):
@@ -64,7 +76,12 @@ class UpdateMessage(Strict):
     config: RunConfigPatch
 
 
+class SetWeightsMessage(Strict):
+    type: Literal["set_weights"]
+    layers: list[LayerWeightsInput] = Field(min_length=1, max_length=MAX_DEPTH + 1)
+
+
 ClientMessage = Annotated[
-    PlayMessage | PauseMessage | StepMessage | ResetMessage | UpdateMessage,
+    PlayMessage | PauseMessage | StepMessage | ResetMessage | UpdateMessage | SetWeightsMessage,
     Field(discriminator="type"),
 ]

@@ -264,5 +264,8 @@ def test_too_many_runs(client: TestClient) -> None:
 def test_unknown_run_is_404(client: TestClient, path: str) -> None:
     response = client.get(f"/api/runs/nope-not-a-run{path}")
     assert response.status_code == 404 and "detail" in response.json()
+    bodies = {"train": {"steps": 1}, "play": {"steps_per_second": 5}}  # a play body is checked
     for action in ("train", "play", "pause", "reset"):
-        assert client.post(f"/api/runs/nope/{action}", json={"steps": 1}).status_code == 404
+        assert client.post(f"/api/runs/nope/{action}", json=bodies.get(action)).status_code == 404
+    weights = {"layers": [{"weight": [[1.0]], "bias": [0.0]}]}
+    assert client.put("/api/runs/nope/weights", json=weights).status_code == 404
