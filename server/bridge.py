@@ -247,14 +247,12 @@ def diagram_fields(picture: View1D | View2D | DigitsView, network: NetworkView |
 
 
 def _network(network: NetworkView) -> dict[str, Any]:
-    def f32(values: np.ndarray | None) -> np.ndarray | None:
-        return None if values is None else values.astype(np.float32)
-
+    """The numbers of GET weights exactly (float64), so the page can edit and PUT them back."""
     return {"widths": list(network.widths), "summary": network.summary,
-            "layers": [{"weight": f32(layer.weight), "bias": f32(layer.bias),
+            "layers": [{"weight": layer.weight, "bias": layer.bias,
                         "strongest": None if layer.strongest is None else {
                             "to": layer.strongest.to, "from": layer.strongest.source,
-                            "weight": f32(layer.strongest.weight)}}
+                            "weight": layer.strongest.weight}}
                        for layer in network.layers],
             "batch_norm": list(network.batch_norm), "dropout": network.dropout,
             "dropped": None if network.dropped is None else [list(d) for d in network.dropped]}
