@@ -1,4 +1,4 @@
-"""`make bench` / `python -m bench [engine|load ...]`: run the benchmarks and print their tables."""
+"""`make bench` / `python -m bench [engine|load|gpu|diagram ...]`: run the benchmarks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load", "gpu")
+SUITES = ("engine", "load", "gpu", "diagram")
 
 
 def main(argv: list[str]) -> None:
