@@ -62,8 +62,9 @@ class FrameBuilder:
         if record.diverged or record.error:
             return NULL_FUNCTION
         started = time.perf_counter()
-        view = picture(layers, record.config.model.activation, group.dataset(record.id),
-                       self.resolution)
+        model = record.config.model
+        view = picture(layers, model.activation, group.dataset(record.id), self.resolution,
+                       features=model.features)
         if view is None:  # not finite: it has no picture (the status will say diverged)
             return FunctionView(NULL, None, time.perf_counter() - started)
         data = dumps(bridge.function_view(view, record.baseline))
@@ -73,8 +74,9 @@ class FrameBuilder:
     def regions(self, record: RunRecord, layers: list, group: RunGroup) -> int | None:
         """Only the linear region count, without the picture (REST reads)."""
         info = group.dataset(record.id).info
-        return linear_region_count(layers, record.config.model.activation, info.input_range,
-                                   self.resolution)
+        model = record.config.model
+        return linear_region_count(layers, model.activation, info.input_range, self.resolution,
+                                   features=model.features)
 
     def data(self, record: RunRecord, group: RunGroup) -> bytes:
         """The run's data as JSON (the caller caches it until the next rebuild)."""

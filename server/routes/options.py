@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends
 
 from models.activations import ACTIVATIONS
 from models.datasets import DATASETS
-from server.names import INIT_NAMES, MAX_USER_POINTS, OPTIMIZER_NAMES
+from server.names import FEATURES, INIT_NAMES, MAX_USER_POINTS, OPTIMIZER_NAMES
 from server.schemas import ActivationOption, DatasetOption, Limits, Options, RunConfig
+from server.schemas.options import FeatureOption
 from server.settings import Settings, get_settings
 
 router = APIRouter(prefix="/api", tags=["options"])
@@ -34,5 +35,8 @@ def options(settings: Annotated[Settings, Depends(get_settings)]) -> Options:
         max_user_points=min(MAX_USER_POINTS, settings.max_points),
         max_steps_per_call=settings.max_steps_per_call, max_step_cost=settings.max_step_cost,
         frame_rate=settings.frame_rate)
+    features = [FeatureOption(name=f.name, inputs=inputs, formula=f.formula)
+                for inputs, table in FEATURES.items() for f in table.values()]
     return Options(datasets=datasets, activations=activations, optimizers=list(OPTIMIZER_NAMES),
-                   inits=list(INIT_NAMES), limits=limits, defaults=RunConfig())
+                   inits=list(INIT_NAMES), limits=limits, defaults=RunConfig(),
+                   features=features)

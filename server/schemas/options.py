@@ -27,9 +27,15 @@ class ActivationOption(BaseModel):
     piecewise_linear: bool
 
 
+class FeatureOption(BaseModel):
+    name: str
+    inputs: int = Field(description="the number of inputs of the datasets it fits")
+    formula: str
+
+
 class Limits(BaseModel):
     max_runs: int
-    max_hidden_units: int
+    max_hidden_units: int = Field(description="per hidden layer")
     max_depth: int
     max_points: int
     max_user_points: int
@@ -45,6 +51,8 @@ class Options(BaseModel):
     inits: list[str]
     limits: Limits
     defaults: RunConfig
+    features: list[FeatureOption] = Field(
+        default_factory=list, description="model.features a dataset with `inputs` inputs may use")
 
 
 class Health(BaseModel):

@@ -52,7 +52,9 @@ class History(BaseModel):
 
 class Split(BaseModel):
     x: list[list[float]] = Field(description="(N, inputs)")
-    y: list[float] = Field(description="targets; class indices for classification")
+    y: list[float] | list[list[float]] = Field(
+        description="targets (N,); (N, outputs) rows for more than one output; class indices "
+                    "for classification")
 
 
 class Data(BaseModel):
