@@ -29,10 +29,12 @@ class Run(BaseModel):
     inputs: int
     outputs: int
     parameter_count: int
-    lecture_parameter_count: int | None = Field(description="1 input, 1 output only")
+    lecture_parameter_count: int | None = Field(
+        description="1 input, 1 output, every layer the same width, no features only")
     linear_regions: int | None = Field(description="piecewise-linear activations, 1-D/2-D input")
     region_bound: int | float | None = Field(
-        description="the lecture's (D+1)^K, 1-D piecewise-linear; a float beyond 2^53")
+        description="the product of (D_k + 1) over the layers ((D+1)^K), 1-D piecewise-linear "
+                    "without features; a float beyond 2^53")
     steps_per_second: float
     device: str
 
