@@ -1,9 +1,9 @@
 """The lecture's training loop, written the way a student writes it: forward, loss, backward, step.
 
-Read this first. One plain nn.Module (models/network.py), one torch.optim optimiser and, at every
-step, one batch of the training set. The batches come in the engine's batch order, so the fast
-engine (models/engine/) can be held equal to this loop step for step. Nothing here is batched or
-optimised; it must stay the readable reference.
+Read this first. One plain nn.Module (models/network.py; it adds any input features to x itself),
+one torch.optim optimiser and, at every step, one batch of the training set. The batches come in
+the engine's batch order, so the fast engine (models/engine/) can be held equal to this loop step
+for step. Nothing here is batched or optimised; it must stay the readable reference.
 """
 
 from collections.abc import Iterable
