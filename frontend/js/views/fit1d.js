@@ -1,5 +1,6 @@
 // The 1-D view: training and test points, the fitted function (or the class-1 probability), its
 // exact kinks, and the closed-form linear-regression baseline. Only draws; never fetches.
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
 
@@ -15,17 +16,17 @@ export class Fit1dView {
     if (onClick) onPlotAreaClick(element, onClick);
   }
 
-  /** New data (snapshot or rebuild): the points and the axis ranges they imply. */
-  setData(data) {
+  /** A snapshot: new data (the points and the axis ranges they imply) and its function. */
+  setData({ data, function: fn }) {
     this.data = data;
     this.dataTraces = null; // built once per data set: unchanged arrays let Plotly skip them
-    this.fn = null;
+    this.fn = fn?.kind === "1d" ? fn : null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
-  /** A new fitted function from a frame. */
-  update(fn) {
+  /** A frame: its fitted function. */
+  update({ function: fn }) {
     if (!fn || fn.kind !== "1d") return;
     this.fn = fn;
     this.#draw();

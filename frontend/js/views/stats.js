@@ -1,5 +1,6 @@
 // "Numbers that teach": step, epoch, losses, accuracy, speed, device, the parameter count with the
 // lecture's formula, and linear regions against the lecture's bound. Writes text only.
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 
 export class StatsView {
   /** element: a container holding <dd data-stat="name"> cells. */
@@ -8,21 +9,20 @@ export class StatsView {
     this.cells = Object.fromEntries(
       [...element.querySelectorAll("[data-stat]")].map((cell) => [cell.dataset.stat, cell]),
     );
-    this.piecewise = new Set(["relu", "leaky_relu", "identity"]);
-  }
-
-  /** Names of the piecewise-linear activations (from /api/options), where regions are counted. */
-  setPiecewise(names) {
-    this.piecewise = new Set(names);
   }
 
   reset() {
     for (const cell of Object.values(this.cells)) cell.textContent = "–";
   }
 
-  /** run: the Run object of the contract (from a snapshot or frame). */
-  update(run) {
+  setData(snapshot) {
+    this.update(snapshot);
+  }
+
+  /** A frame: its Run; options name the piecewise-linear activations, where regions are counted. */
+  update({ run, options }) {
     if (!run) return;
+    const piecewise = new Set(options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
     const cfg = run.config?.model ?? {};
     this.#set("step", run.step.toLocaleString("en-US"));
     this.#set("epoch", run.epoch.toFixed(run.epoch < 10 ? 2 : 1));
@@ -36,7 +36,7 @@ export class StatsView {
     this.#set("device", run.device);
     this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
     this.#set("formula", formula(run, cfg));
-    this.#set("linear_regions", regions(run, this.piecewise.has(cfg.activation)));
+    this.#set("linear_regions", regions(run, piecewise.has(cfg.activation)));
     this.#set("loss", run.loss ? lossLabel(run.loss) : "–");
   }
 

@@ -1,7 +1,9 @@
 // The lecture's hidden-unit panels for 1-input nets: pre-activation -> activation -> weighted ->
 // summed (shallow), or each layer's unit outputs as functions of x (deep), with each shallow unit's
 // joint (where its pre-activation is zero) marked. Only draws; it adds no math the server did not send.
-import { COLORS, FONT_SIZE, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
+import { unitStyle } from "./palette.js";
+import { COLORS, FONT_SIZE, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
 const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
 
@@ -17,16 +19,23 @@ export class UnitsView {
     this.#empty("");
   }
 
-  /** fn: a 1-D function message; activation: its name, for the panel titles. */
-  update(fn, activation = "a", task = "regression") {
+  setData(snapshot) {
+    this.update(snapshot);
+  }
+
+  /** A frame: its 1-D function, drawn with the run's activation (panel titles) and task. */
+  update({ run, function: fn, options }) {
+    const { activation } = run.config.model;
     this.element.dataset.joints = "0";
     if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
     const units = fn.units;
-    if (!units) return this.#empty("Too many hidden units per layer to draw one by one (over 32).");
+    if (!units) {
+      return this.#empty(`Too many hidden units per layer to draw one by one (over ${options.limits.max_units_shown}).`);
+    }
     if (!units.layers.length) {
       return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
     }
-    const panels = buildPanels(fn, units, activation, task);
+    const panels = buildPanels(fn, units, activation, run.task);
     const joints = panels[0].joints ?? [];
     this.element.dataset.joints = String(joints.length);
     const traces = [];
@@ -62,9 +71,9 @@ function buildPanels(fn, units, activation, task) {
   const layers = units.layers;
   const last = layers[layers.length - 1];
   const shown = strongest(units.weighted, SHOWN_UNITS);
-  const lines = (rows, indices, dash = "solid") => indices.map((i) => ({
+  const lines = (rows, indices) => indices.map((i) => ({
     type: "scatter", mode: "lines", x, y: rows[i], name: `unit ${i + 1}`,
-    line: { color: unitColor(i), width: 2, dash },
+    line: { ...unitStyle(i), width: 2 },
     hovertemplate: `unit ${i + 1}: %{y:.3f}<extra></extra>`,
   }));
   const panels = [];
@@ -122,14 +131,10 @@ function jointMarkers(joints) {
   return [{
     type: "scatter", mode: "markers", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
     customdata: joints.map((j) => j.unit + 1), cliponaxis: false,
-    marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitColor(j.unit)),
+    marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitStyle(j.unit).color),
       line: { color: "#fff", width: 1.5 } },
     hovertemplate: "unit %{customdata} joint at x = %{x:.3f}<extra></extra>",
   }];
-}
-
-function unitColor(unit) {
-  return UNIT_COLORS[unit % UNIT_COLORS.length];
 }
 
 // Indices of the rows with the largest range (a flat unit teaches nothing), in unit order.
@@ -162,7 +167,7 @@ function layoutFor(panels) {
     for (const joint of panel.joints ?? []) { // a faint line where the unit bends
       layout.shapes.push({ type: "line", layer: "below", xref: `x${suffix}`, yref: `y${suffix} domain`,
         x0: joint.x, x1: joint.x, y0: 0, y1: 1, opacity: 0.55,
-        line: { color: unitColor(joint.unit), width: 1.5, dash: "dot" } });
+        line: { color: unitStyle(joint.unit).color, width: 1.5, dash: "dot" } });
     }
   });
   return layout;
