@@ -290,3 +290,15 @@ def test_momentum_optimizers_are_those_whose_steps_read_momentum(optimizer: str)
 
     uses = loss_after(0.0) != loss_after(0.9)
     assert uses == (optimizer in MOMENTUM_OPTIMIZERS)
+
+
+def test_every_lessons_config_is_a_run_config_the_server_accepts(client: TestClient) -> None:
+    """lessons.json is read by the page and sent as is: each config must be one the server takes."""
+    lessons = json.loads((ROOT / "frontend" / "lessons.json").read_text())
+    assert len({lesson["id"] for lesson in lessons}) == len(lessons)
+    for lesson in lessons:
+        RunConfig.model_validate(lesson["config"])  # strict: no unknown or mistyped field
+        created = client.post("/api/runs", json=lesson["config"])
+        assert created.status_code == 201, (lesson["id"], created.text)
+        client.delete(f"/api/runs/{created.json()['id']}")
+        assert set(lesson.get("view", {})) <= {"baseline", "regions"}, lesson["id"]
