@@ -250,6 +250,8 @@ class DatasetOption(BaseModel):
 class ActivationOption(BaseModel):
     name: str
     piecewise_linear: bool
+    slopes: list[float] | None = Field(None, description="piecewise-linear: slope left and right "
+                                                         "of 0 (equal: no bend, no kinks)")
 
 
 class Limits(BaseModel):

@@ -35,6 +35,7 @@ window.playground = store.handle; // read-only, for the browser tests and curiou
 const notices = new Notices({ pill: $("connection"), banner: $("banner"), notice: $("notice") });
 const custom = new CustomPoints($("custom-panel"), {
   onChange: (points) => change("points", points),
+  onTrainFraction: (fraction) => change("train_fraction", fraction),
   onMessage: (text) => notices.show("custom", text, { kind: "warn" }),
 });
 
@@ -85,7 +86,9 @@ function drawSnapshot(snapshot) {
   views.setData(kindOf(data), snapshot);
   controls.clearErrors();
   controls.setTrainingSize(data.train.x.length);
-  custom.setDataset(store.dataset(run.config.dataset.name), run.config.dataset.points);
+  custom.setDataset(store.dataset(run.config.dataset.name), run.config.dataset,
+    { train: data.train.y.length, test: data.test.y.length },
+    store.options.defaults.dataset.train_fraction);
   drawRun(run, true);
 }
 
@@ -147,7 +150,7 @@ async function change(key, value, partial = partialConfig(key, value)) {
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     const dataset = store.run?.config.dataset; // a refused point list: show the points in use again
-    if (dataset) custom.setDataset(store.dataset(dataset.name), dataset.points);
+    if (dataset) custom.setDataset(store.dataset(dataset.name), dataset);
     if (error.status === 0) notices.show("error", "Not connected: the change was not sent. Try again once the page is live.");
     else if (!controls.showError(error.field, error.reason)) notices.show("error", error.message);
   }

@@ -66,7 +66,8 @@ def options(settings: Annotated[Settings, Depends(get_settings)]) -> Options:
                       custom=info.custom, input_range=[list(pair) for pair in info.input_range])
         for info in DATASETS.values()
     ]
-    activations = [ActivationOption(name=a.name, piecewise_linear=a.piecewise_linear)
+    activations = [ActivationOption(name=a.name, piecewise_linear=a.piecewise_linear,
+                                    slopes=list(a.slopes) if a.slopes is not None else None)
                    for a in ACTIVATIONS.values()]
     limits = Limits(
         max_runs=settings.max_runs, max_hidden_units=settings.max_hidden_units,

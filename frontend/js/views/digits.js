@@ -23,7 +23,8 @@ export class DigitsView {
   }
 
   update({ function: fn }) {
-    if (!fn || fn.kind !== "digits") return;
+    if (!fn) return this.reset(); // a diverged or failed run has nothing to show
+    if (fn.kind !== "digits") return undefined;
     this.#drawMatrix(fn.confusion);
     this.#drawSamples(fn.samples ?? []);
   }

@@ -4,6 +4,9 @@
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
 
+// Why there is no function to draw, by run status.
+const STOPPED = { diverged: "Diverged: no finite function to draw", failed: "The server failed on this run" };
+
 export class Fit1dView {
   /** options.onClick({x, y, pixelDistance}) when the plot area is clicked (custom data). */
   constructor(element, { onClick } = {}) {
@@ -17,18 +20,20 @@ export class Fit1dView {
   }
 
   /** A snapshot: new data (the points and the axis ranges they imply) and its function. */
-  setData({ data, function: fn }) {
+  setData({ run, data, function: fn }) {
     this.data = data;
     this.dataTraces = null; // built once per data set: unchanged arrays let Plotly skip them
     this.fn = fn?.kind === "1d" ? fn : null;
+    this.stopped = this.fn ? null : STOPPED[run.status] ?? null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
-  /** A frame: its fitted function. */
-  update({ function: fn }) {
-    if (!fn || fn.kind !== "1d") return;
-    this.fn = fn;
+  /** A frame: its fitted function (none for a diverged or failed run: only the data stays). */
+  update({ run, function: fn }) {
+    if (fn && fn.kind !== "1d") return;
+    this.fn = fn ?? null;
+    this.stopped = fn ? null : STOPPED[run.status] ?? null;
     this.#draw();
   }
 
@@ -36,6 +41,7 @@ export class Fit1dView {
     this.data = null;
     this.dataTraces = null;
     this.fn = null;
+    this.stopped = null;
     this.#draw();
   }
 
@@ -118,6 +124,10 @@ export class Fit1dView {
       xaxis: axis({ title: { text: "x" }, range: [lo - pad, hi + pad], zeroline: false }),
       yaxis: axis({ title: { text: this.binary ? "P(y = 1 | x)" : "y" }, range: this.#yRange() }),
     });
+    if (this.stopped) {
+      layout.annotations = [{ text: this.stopped, xref: "paper", yref: "paper", x: 0.5, y: 0.5,
+        showarrow: false, font: { color: COLORS.muted }, bgcolor: "rgba(255,255,255,0.85)" }];
+    }
     if (this.binary) {
       layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5,
         line: { color: COLORS.muted, width: 1, dash: "dot" } }];

@@ -25,8 +25,8 @@ export class Plane2dView {
   }
 
   update({ function: fn }) {
-    if (!fn || fn.kind !== "2d") return;
-    this.fn = fn;
+    if (fn && fn.kind !== "2d") return;
+    this.fn = fn ?? null; // none for a diverged or failed run: only the points stay
     this.#draw();
   }
 

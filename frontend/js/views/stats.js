@@ -28,8 +28,11 @@ export class StatsView {
     this.#set("epoch", run.epoch.toFixed(run.epoch < 10 ? 2 : 1));
     this.#set("train_loss", loss(run.train_loss));
     this.#set("test_loss", loss(run.test_loss));
-    this.#set("accuracy", run.accuracy === null || run.accuracy === undefined
-      ? "n/a" : `${(100 * run.accuracy).toFixed(1)}%`);
+    const allTrain = run.config?.dataset?.train_fraction === 1;
+    this.#set("accuracy", allTrain && run.accuracy == null ? "– (no test points)" : percent(run.accuracy));
+    const trainAccuracy = this.cells.train_accuracy;
+    trainAccuracy.parentElement.hidden = !("train_accuracy" in run); // the server sends it soon
+    this.#set("train_accuracy", percent(run.train_accuracy));
     this.#set("steps_per_second", run.status === "running"
       ? Math.round(run.steps_per_second).toLocaleString("en-US")
       : { failed: "stopped (failed)", diverged: "stopped (diverged)" }[run.status] ?? "paused");
@@ -56,14 +59,24 @@ function lossLabel(name) {
   return { mse: "MSE (Gaussian NLL)", bce: "BCE (Bernoulli NLL)", cross_entropy: "cross-entropy" }[name] ?? name;
 }
 
-// The lecture's 3D + 1 + (K-1)D(D+1) holds for 1 input, 1 output, K layers of D units.
+// The lecture's 3D + 1 + (K-1)D(D+1) holds for 1 input, 1 output, K layers of D units; it counts
+// weights and biases only, so batch norm's scale and shift (2 per hidden unit) come on top.
 function formula(run, cfg) {
-  if (run.lecture_parameter_count === null || run.lecture_parameter_count === undefined) {
-    return "lecture formula: for 1 input, 1 output";
-  }
+  const lecture = run.lecture_parameter_count;
+  if (lecture === null || lecture === undefined) return "lecture formula: for 1 input, 1 output";
   const d = cfg.hidden_units;
   const k = cfg.depth;
-  return `3D + 1 + (K−1)D(D+1) = 3·${d} + 1 + ${k - 1}·${d}·${d + 1} = ${run.lecture_parameter_count}`;
+  if (k === 0) return `no hidden layer: y = β₀ + β₁x, ${lecture} parameters`;
+  const extra = run.parameter_count - lecture;
+  const more = extra === 0 ? ""
+    : cfg.batch_norm && extra === 2 * d * k
+      ? ` weights and biases, + ${extra} for batch norm (γ and β for each of the ${d * k} hidden units)`
+      : ` weights and biases, + ${extra} more`;
+  return `3D + 1 + (K−1)D(D+1) = 3·${d} + 1 + ${k - 1}·${d}·${d + 1} = ${lecture}${more}`;
+}
+
+function percent(value) {
+  return value === null || value === undefined ? "n/a" : `${(100 * value).toFixed(1)}%`;
 }
 
 function regions(run, piecewise) {

@@ -2,10 +2,17 @@
 // summed (shallow), or each layer's unit outputs as functions of x (deep), with each shallow unit's
 // joint (where its pre-activation is zero) marked. Only draws; it adds no math the server did not send.
 // A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
+import { bends } from "./captions.js";
 import { unitStyle } from "./palette.js";
 import { COLORS, FONT_SIZE, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
 const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
+
+// Why a run has no units to draw, by status (its function is null).
+const STOPPED = {
+  diverged: "The run diverged: its weights are no longer finite numbers, so there are no units to draw. Reset it.",
+  failed: "The server failed on this run: there are no units to draw. Reset it.",
+};
 
 export class UnitsView {
   /** element: the chart; caption: a paragraph that explains what is (and is not) drawn. */
@@ -27,6 +34,7 @@ export class UnitsView {
   update({ run, function: fn, options }) {
     const { activation } = run.config.model;
     this.element.dataset.joints = "0";
+    if (!fn && STOPPED[run.status]) return this.#empty(STOPPED[run.status]);
     if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
     const units = fn.units;
     if (!units) {
@@ -35,7 +43,7 @@ export class UnitsView {
     if (!units.layers.length) {
       return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
     }
-    const panels = buildPanels(fn, units, activation, run.task);
+    const panels = buildPanels(fn, units, activation, run.task, bends(run.config.model, options));
     const joints = panels[0].joints ?? [];
     this.element.dataset.joints = String(joints.length);
     const traces = [];
@@ -53,6 +61,9 @@ export class UnitsView {
     this.caption.textContent = total > SHOWN_UNITS
       ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
       : `${total} unit${total === 1 ? "" : "s"} in the last hidden layer; one colour per unit.`;
+    if (run.task !== "regression") {
+      this.caption.textContent += " The sum f is the output before the sigmoid: P(y = 1) = sig[f].";
+    }
     if (joints.length) {
       this.caption.textContent += " ◆ marks each unit's joint, where its pre-activation crosses zero: "
         + "the unit bends there, and so does the output.";
@@ -66,7 +77,7 @@ export class UnitsView {
   }
 }
 
-function buildPanels(fn, units, activation, task) {
+function buildPanels(fn, units, activation, task, bent) {
   const x = fn.x;
   const layers = units.layers;
   const last = layers[layers.length - 1];
@@ -78,9 +89,8 @@ function buildPanels(fn, units, activation, task) {
   }));
   const panels = [];
   if (layers.length === 1) {
-    // identity is piecewise linear too, but it has no bend: its zero crossing is no joint
-    const bends = Boolean(fn.piecewise) && activation !== "identity";
-    const joints = bends ? findJoints(x, last.pre, shown) : [];
+    // only a bending activation has joints (identity is piecewise linear too, with no bend)
+    const joints = bent ? findJoints(x, last.pre, shown) : [];
     const pre = [...lines(last.pre, shown), ...jointMarkers(joints)];
     panels.push({ title: "1. pre-activation θ₀ + θ₁x", traces: pre, joints });
     panels.push({ title: `2. activation h = ${activation}[·]`, traces: lines(last.post, shown), joints });
@@ -94,8 +104,7 @@ function buildPanels(fn, units, activation, task) {
   }
   const sum = x.map((_, n) => units.bias + units.weighted.reduce((acc, row) => acc + row[n], 0));
   panels.push({
-    title: task === "regression" ? `${panels.length + 1}. sum y = φ₀ + Σ φ·h`
-      : `${panels.length + 1}. sum f = φ₀ + Σ φ·h (before the sigmoid)`,
+    title: `${panels.length + 1}. sum ${task === "regression" ? "y" : "f"} = φ₀ + Σ φ·h`,
     traces: [{
       type: "scatter", mode: "lines", x, y: sum, name: "sum",
       line: { color: COLORS.fit, width: 3 }, hovertemplate: "y = %{y:.3f}<extra></extra>",
