@@ -3,10 +3,9 @@
 // joint (where its pre-activation is zero) marked. Only draws; it adds no math the server did not send.
 // A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 import { bends } from "./captions.js";
-import { unitStyle } from "./palette.js";
+import { UNIT_HUES, unitStyle } from "./palette.js";
 import { COLORS, FONT_SIZE, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
-const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
 
 // Why a run has no units to draw, by status (its function is null).
 const STOPPED = {
@@ -58,9 +57,8 @@ export class UnitsView {
     plotly().react(this.element, traces, layout);
     if (wasHidden) plotly().Plots.resize(this.element);
     const total = units.layers[units.layers.length - 1].post.length;
-    this.caption.textContent = total > SHOWN_UNITS
-      ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
-      : `${total} unit${total === 1 ? "" : "s"} in the last hidden layer; one colour per unit.`;
+    this.caption.textContent = `${total} unit${total === 1 ? "" : "s"} in the last hidden layer`
+      + (total > UNIT_HUES.length ? "; one colour and dash per unit (hover a line for its number)." : "; one colour per unit.");
     if (run.task !== "regression") {
       this.caption.textContent += " The sum f is the output before the sigmoid: P(y = 1) = sig[f].";
     }
@@ -81,7 +79,7 @@ function buildPanels(fn, units, activation, task, bent) {
   const x = fn.x;
   const layers = units.layers;
   const last = layers[layers.length - 1];
-  const shown = strongest(units.weighted, SHOWN_UNITS);
+  const shown = units.weighted.map((_, i) => i); // every unit the server sent (it caps them)
   const lines = (rows, indices) => indices.map((i) => ({
     type: "scatter", mode: "lines", x, y: rows[i], name: `unit ${i + 1}`,
     line: { ...unitStyle(i), width: 2 },
@@ -97,8 +95,7 @@ function buildPanels(fn, units, activation, task, bent) {
     panels.push({ title: "3. weighted φ·h", traces: lines(units.weighted, shown), joints });
   } else {
     layers.forEach((layer, l) => {
-      const indices = l === layers.length - 1 ? shown : strongest(layer.post, SHOWN_UNITS);
-      panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, indices) });
+      panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, layer.post.map((_, i) => i)) });
     });
     panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
   }
@@ -135,22 +132,23 @@ function findJoints(x, pre, shown) {
   return joints;
 }
 
+// Each joint as a diamond on the zero line, labelled with its unit's number (colour alone is not
+// enough to tell units apart).
 function jointMarkers(joints) {
   if (!joints.length) return [];
+  const byX = joints.map((j, i) => [j.x, i]).sort((a, b) => a[0] - b[0]);
+  const order = [];
+  byX.forEach(([, i], rank) => { order[i] = rank; });
   return [{
-    type: "scatter", mode: "markers", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
-    customdata: joints.map((j) => j.unit + 1), cliponaxis: false,
+    type: "scatter", mode: "markers+text", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
+    customdata: joints.map((j) => j.unit + 1), text: joints.map((j) => String(j.unit + 1)),
+    // neighbouring joints take turns above and below the line, so close labels do not merge
+    textposition: joints.map((_, i) => (order[i] % 2 ? "bottom center" : "top center")), textfont: { size: FONT_SIZE - 2, color: joints.map((j) => unitStyle(j.unit).color) },
+    cliponaxis: false,
     marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitStyle(j.unit).color),
       line: { color: "#fff", width: 1.5 } },
     hovertemplate: "unit %{customdata} joint at x = %{x:.3f}<extra></extra>",
   }];
-}
-
-// Indices of the rows with the largest range (a flat unit teaches nothing), in unit order.
-function strongest(rows, count) {
-  const spread = rows.map((row, i) => [Math.max(...row.map(Math.abs)), i]);
-  if (rows.length <= count) return spread.map(([, i]) => i);
-  return spread.sort((a, b) => b[0] - a[0]).slice(0, count).map(([, i]) => i).sort((a, b) => a - b);
 }
 
 function layoutFor(panels) {
