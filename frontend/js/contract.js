@@ -70,7 +70,7 @@ export const CONTRACT = deepFreeze(
   "applied": ["live", "rebuilt", "data"],
   "options": ["datasets", "activations", "optimizers", "momentum_optimizers", "inits", "limits",
               "bounds", "defaults"],
-  "limits": ["max_units_shown", "max_steps_per_call", "max_user_points"],
+  "limits": ["max_units_shown", "max_user_points"],
   "pending": {"applied": ["data"], "run": ["train_accuracy"]}
 }
 );

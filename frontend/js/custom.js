@@ -34,6 +34,11 @@ export class CustomPoints {
     panel.querySelector("#custom-clear").addEventListener("click", () => this.#set(this.#minimal()));
   }
 
+  /** The most user points this server takes (options.limits.max_user_points). */
+  setMaxPoints(n) {
+    this.maxPoints = n;
+  }
+
   get active() {
     return Boolean(this.info?.custom);
   }
@@ -127,6 +132,10 @@ export class CustomPoints {
   #set(points) {
     if (points.length < MIN_POINTS) {
       this.onMessage?.(`A custom dataset needs at least ${MIN_POINTS} points.`);
+      return;
+    }
+    if (this.maxPoints && points.length > this.maxPoints) {
+      this.onMessage?.(`A custom dataset holds at most ${this.maxPoints} points on this server.`);
       return;
     }
     this.points = points;

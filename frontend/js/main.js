@@ -204,6 +204,7 @@ async function boot() {
   store.setLessons(lessons);
   views.setOptions(options);
   controls.setOptions(options);
+  custom.setMaxPoints(options.limits.max_user_points);
   fillLessonSelect($("lesson"), lessons);
   await navigation.begin(address);
 }

@@ -15,7 +15,7 @@ export const PROBABILITY_SCALE = [
 // Colour is never the only cue: each joint also carries its unit's number.
 export const UNIT_HUES = ["#0072B2", "#D55E00", "#117733", "#CC79A7", "#999933", "#332288",
   "#76B7B2", "#9C755F"];
-export const UNIT_DASHES = ["solid", "dash", "dot", "dashdot"];
+const UNIT_DASHES = ["solid", "dash", "dot", "dashdot"];
 
 /** The line style of hidden unit `index` (0-based): {color, dash}. */
 export function unitStyle(index) {
