@@ -35,6 +35,7 @@ from server.schemas.functions import (
 )
 from server.schemas.options import (
     ActivationOption,
+    Bounds,
     DatasetOption,
     Health,
     Limits,
@@ -72,6 +73,7 @@ from server.schemas.stream import (
 __all__ = [
     "ActivationName",
     "ActivationOption",
+    "Bounds",
     "Baseline",
     "ClientMessage",
     "Coordinate",
