@@ -26,6 +26,8 @@ class TrainingConfig:
     """How to train. `momentum` is used by the "momentum" optimiser; Adam keeps betas (0.9, 0.999).
 
     batch_size None = full batch (plain gradient descent); one epoch = one pass over the data.
+    weight_decay: the L2 penalty's gradient wd * theta; l1: the penalty l1 * sum |theta| added to
+    the loss (subgradient l1 * sign(theta)). Both apply to every parameter.
     """
 
     optimizer: str = "adam"
@@ -34,6 +36,7 @@ class TrainingConfig:
     weight_decay: float = 0.0
     batch_size: int | None = None
     seed: int = 0
+    l1: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -42,6 +45,7 @@ class TrainingConfig:
         _check_float("learning_rate", self.learning_rate, 0.0, MAX_LEARNING_RATE, open_low=True)
         _check_float("momentum", self.momentum, 0.0, 1.0)
         _check_float("weight_decay", self.weight_decay, 0.0, MAX_LEARNING_RATE)
+        _check_float("l1", self.l1, 0.0, MAX_LEARNING_RATE)
         size = self.batch_size
         if size is not None and (isinstance(size, bool) or not isinstance(size, int | np.integer)
                                  or not 1 <= size <= MAX_BATCH_SIZE):
@@ -89,13 +93,13 @@ def change_kind(old: RunConfig, new: RunConfig) -> str:
     """What changing a run's config from `old` to `new` does to the run (one of CHANGE_KINDS).
 
     "none":    nothing changed.
-    "live":    only training settings (optimizer, learning_rate, momentum, weight_decay,
+    "live":    only training settings (optimizer, learning_rate, momentum, weight_decay, l1,
                batch_size): weights and step are kept; a new optimizer starts a fresh state.
     "data":    a custom dataset's points or train_fraction changed (live settings may change
                too): the run keeps its weights, optimiser state and step and trains on the new
                points from a fresh epoch (RunGroup.set_data).
-    "rebuilt": any other dataset change, the model or the training seed: back to step 0, rebuilt
-               from the seeds.
+    "rebuilt": any other dataset change, the model (its widths and features too) or the training
+               seed: back to step 0, rebuilt from the seeds.
     """
     if old == new:
         return "none"

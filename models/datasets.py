@@ -71,11 +71,14 @@ _TITLES = {
     "interval_1d": "Interval (1-D classes)", "threshold_1d": "Threshold (1-D classes)",
     "circle": "Circle", "xor": "XOR", "gaussians": "Two gaussians", "spiral": "Spiral",
     "moons": "Moons", "plane": "Plane", "bumps": "Gaussian bumps", "blobs": "Three blobs",
+    "two_outputs": "Two outputs (sine and |x|)",
 }
 
 DATASETS: dict[str, DatasetInfo] = {
     **{name: _info(name, _TITLES[name], "1d_regression", "regression", 1, 1, 1.0)
        for name in synthetic.REGRESSION_1D},
+    **{name: _info(name, _TITLES[name], "1d_regression", "regression", 1, 2, 1.0)
+       for name in synthetic.MULTI_OUTPUT_1D},
     **{name: _info(name, _TITLES[name], "1d_classification", "binary", 1, 1, 1.0, 2)
        for name in synthetic.CLASSIFICATION_1D},
     **{name: _info(name, _TITLES[name], "2d_classification", "binary", 2, 1, 1.5, 2)
@@ -95,8 +98,8 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 _GENERATORS = {
-    **synthetic.REGRESSION_1D, **synthetic.CLASSIFICATION_1D, **synthetic.CLASSIFICATION_2D,
-    **synthetic.REGRESSION_2D, **synthetic.MULTICLASS_2D,
+    **synthetic.REGRESSION_1D, **synthetic.MULTI_OUTPUT_1D, **synthetic.CLASSIFICATION_1D,
+    **synthetic.CLASSIFICATION_2D, **synthetic.REGRESSION_2D, **synthetic.MULTICLASS_2D,
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.analysis import unit_decomposition_1d
+from models.features import add_features
 from models.pictures import bends, grid_2d
 from models.regions import Layers, as_layers
 
@@ -111,24 +112,29 @@ def thumbnail_resolution(layers: Layers, resolution: int = THUMBNAIL_RESOLUTION,
 
 def thumbnails_2d(layers: Layers, activation: str, input_range: tuple[Range, Range],
                   resolution: int = THUMBNAIL_RESOLUTION, max_units: int = MAX_UNITS_DRAWN,
-                  max_values: int = MAX_THUMBNAIL_VALUES) -> Thumbnails2D | None:
+                  max_values: int = MAX_THUMBNAIL_VALUES,
+                  features: tuple[str, ...] = ()) -> Thumbnails2D | None:
     """Each unit's pre-activation and activation, each last-layer unit's weighted contribution
     and the output over a coarse grid; None beyond `max_units` units in a hidden layer or when the
-    grid would be too coarse (thumbnail_resolution), or when a value is not finite."""
+    grid would be too coarse (thumbnail_resolution), or when a value is not finite. features: the
+    model's input features (models/features.py), added to the grid's points; then there are no
+    joint lines (a unit bends on a curve, not a line)."""
     layers = as_layers(layers)
-    if layers[0][0].shape[1] != 2:
-        raise ValueError(f"2-D thumbnails need a 2-input network, got {layers[0][0].shape[1]}")
+    if layers[0][0].shape[1] != 2 + len(features):
+        raise ValueError(f"2-D thumbnails need a 2-input network with {len(features)} features, "
+                         f"got {layers[0][0].shape[1]} columns")
     res = thumbnail_resolution(layers, resolution, max_values)
     if res is None or any(weight.shape[0] > max_units for weight, _ in layers[:-1]):
         return None
     grid = grid_2d(input_range, res)
     with np.errstate(over="ignore", invalid="ignore"):
-        parts = unit_decomposition_1d(layers, activation, grid.points)  # (N = res * res, 2)
+        points = add_features(grid.points, features) if features else grid.points
+        parts = unit_decomposition_1d(layers, activation, points)  # (N = res * res, 2 + F)
     if not np.isfinite(parts.total).all() or not np.isfinite(parts.weighted).all():
         return None
     planes = (res, res)
     lines = (joint_lines(layers, input_range)
-             if len(layers) > 1 and bends(activation) else None)
+             if len(layers) > 1 and bends(activation) and not features else None)
     return Thumbnails2D(grid.x, grid.y,
                         tuple(z.reshape(-1, *planes) for z in parts.pre),
                         tuple(h.reshape(-1, *planes) for h in parts.post),

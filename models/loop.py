@@ -1,9 +1,9 @@
 """The lecture's training loop, written the way a student writes it: forward, loss, backward, step.
 
-Read this first. One plain nn.Module (models/network.py), one torch.optim optimiser and, at every
-step, one batch of the training set. The batches come in the engine's batch order, so the fast
-engine (models/engine/) can be held equal to this loop step for step. Nothing here is batched or
-optimised; it must stay the readable reference.
+Read this first. One plain nn.Module (models/network.py; it adds any input features to x itself),
+one torch.optim optimiser and, at every step, one batch of the training set. The batches come in
+the engine's batch order, so the fast engine (models/engine/) can be held equal to this loop step
+for step. Nothing here is batched or optimised; it must stay the readable reference.
 """
 
 from collections.abc import Iterable
@@ -19,7 +19,8 @@ from models.network import MLP
 
 def make_optimizer(training: TrainingConfig,
                    parameters: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    """torch.optim's optimiser for `training`; weight decay is the L2 penalty added to the gradient.
+    """torch.optim's optimiser for `training`; weight decay is the L2 penalty added to the gradient
+    (L1 is added to the loss, in Loop.step).
 
     sgd:      phi <- phi - learning_rate * g
     momentum: v <- momentum * v + g;  phi <- phi - learning_rate * v
@@ -32,6 +33,11 @@ def make_optimizer(training: TrainingConfig,
         return torch.optim.SGD(parameters, lr=rate, momentum=training.momentum, weight_decay=decay)
     return torch.optim.Adam(parameters, lr=rate, betas=ADAM_BETAS, eps=ADAM_EPS,
                             weight_decay=decay)
+
+
+def l1_penalty(model: torch.nn.Module) -> torch.Tensor:
+    """sum |theta| over every parameter; its gradient is sign(theta) (0 at 0)."""
+    return sum(p.abs().sum() for p in model.parameters())
 
 
 class Loop:
@@ -70,6 +76,8 @@ class Loop:
             self.optimizer.zero_grad()  # backward() adds to .grad: clear the last step's
             output = self.model(x)  # forward: (B, inputs) -> (B, outputs)
             loss = self.loss(output, y)  # mean negative log-likelihood of the batch, a scalar
+            if self.config.training.l1 > 0:  # L1: the penalty l1 * sum |theta| joins the loss
+                loss = loss + self.config.training.l1 * l1_penalty(self.model)
             loss.backward()  # backpropagation: dL/dphi into every parameter's .grad
             self.optimizer.step()  # phi <- phi - learning_rate * dL/dphi (or momentum's, Adam's)
             self.step_count += 1

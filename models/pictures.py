@@ -10,7 +10,7 @@ the page draws. Never trains.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,9 +24,11 @@ from models.analysis import (
     unit_decomposition_1d,
 )
 from models.datasets import Dataset
+from models.features import add_features
 from models.regions import Layers, activation_slopes, as_layers
 
 MAX_UNITS_SHOWN = 32  # per hidden layer; wider networks get no unit panels
+FEATURE_GRID = 201  # 1-D points drawn for a network with input features (nothing exact to use)
 DIGIT_SAMPLES = 12
 Range = tuple[float, float]
 
@@ -83,9 +85,12 @@ class View1D:
 
 
 def view_1d(layers: Layers, activation: str, task: str, lo: float, hi: float,
-            max_units: int = MAX_UNITS_SHOWN) -> View1D | None:
-    """The 1-D picture; None when an output is not finite on [lo, hi]."""
+            max_units: int = MAX_UNITS_SHOWN, features: tuple[str, ...] = ()) -> View1D | None:
+    """The 1-D picture; None when an output is not finite on [lo, hi]. With input features the
+    network is not piecewise linear in x: a uniform grid, no pieces, regions or joints."""
     layers = as_layers(layers)
+    if features:
+        return _view_1d_features(layers, activation, task, lo, hi, max_units, features)
     with np.errstate(over="ignore", invalid="ignore"):  # huge weights: checked just below
         pieces = piecewise_1d(layers, activation, lo, hi)
         x = polyline_x(layers, activation, lo, hi)  # (M,)
@@ -102,6 +107,22 @@ def view_1d(layers: Layers, activation: str, task: str, lo: float, hi: float,
     return View1D(x, output, None if probability is None else probability.T,
                   None if pieces is None else tuple(pieces),
                   None if pieces is None else int(pieces[0].region_count), units, joints)
+
+
+def _view_1d_features(layers: Layers, activation: str, task: str, lo: float, hi: float,
+                      max_units: int, features: tuple[str, ...]) -> View1D | None:
+    x = np.linspace(lo, hi, FEATURE_GRID)  # (M,)
+    columns = add_features(x[:, None], features)  # (M, 1 + F): what the first layer takes
+    with np.errstate(over="ignore", invalid="ignore"):
+        units = None
+        if all(weight.shape[0] <= max_units for weight, _ in layers[:-1]):
+            units = replace(unit_decomposition_1d(layers, activation, columns), x=x)
+        output = evaluate(layers, activation, columns).T  # (outputs, M)
+    if not np.isfinite(output).all():
+        return None
+    probability = class_probabilities(task, output.T)
+    return View1D(x, output, None if probability is None else probability.T, None, None, units,
+                  None)
 
 
 @dataclass(frozen=True)
@@ -133,11 +154,13 @@ class View2D:
 
 
 def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],
-            resolution: int) -> View2D | None:
-    """The 2-D picture; None when an output is not finite on the grid."""
+            resolution: int, features: tuple[str, ...] = ()) -> View2D | None:
+    """The 2-D picture; None when an output is not finite on the grid. With input features the
+    regions are still activation patterns, but no longer convex polygons."""
     grid = grid_2d(input_range, resolution)
     with np.errstate(over="ignore", invalid="ignore"):  # huge weights: checked just below
-        output = evaluate(layers, activation, grid.points)  # (res * res, outputs)
+        columns = add_features(grid.points, features)  # (res * res, 2 + F)
+        output = evaluate(layers, activation, columns)  # (res * res, outputs)
     if not np.isfinite(output).all():
         return None
     shape = (resolution, resolution)
@@ -151,7 +174,7 @@ def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range
     else:
         z = probability.max(axis=1)
         classes = probability.argmax(axis=1).astype(np.int64).reshape(shape)
-    regions = region_map_2d(layers, activation, *input_range, resolution)
+    regions = region_map_2d(layers, activation, *input_range, resolution, features)
     region_id, count = (None, None) if regions is None else (regions[0], int(regions[1]))
     return View2D(grid.x, grid.y, z.reshape(shape), classes, region_id, count)
 
@@ -184,21 +207,25 @@ def digits_view(layers: Layers, activation: str, x: np.ndarray, labels: np.ndarr
 
 
 def linear_region_count(layers: Layers, activation: str, input_range: tuple[Range, ...],
-                        resolution: int) -> int | None:
+                        resolution: int, features: tuple[str, ...] = ()) -> int | None:
     """Linear regions over the input range: exact for 1 input, the grid's cells' distinct
-    activation patterns for 2; None for smooth activations, more inputs or non-finite weights."""
+    activation patterns for 2; None for smooth activations, more inputs or non-finite weights,
+    and for 1 input with features (no exact analysis; 2 inputs: the grid's patterns still)."""
     if activation_slopes(activation) is None or len(input_range) > 2 or not finite_layers(layers):
+        return None
+    if len(input_range) == 1 and features:
         return None
     if len(input_range) == 1:
         (lo, hi), = input_range
         return int(piecewise_1d(layers, activation, lo, hi)[0].region_count)
-    return int(region_map_2d(layers, activation, *input_range, resolution)[1])
+    return int(region_map_2d(layers, activation, *input_range, resolution, features)[1])
 
 
 def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
-            max_units: int = MAX_UNITS_SHOWN) -> View1D | View2D | DigitsView | None:
+            max_units: int = MAX_UNITS_SHOWN,
+            features: tuple[str, ...] = ()) -> View1D | View2D | DigitsView | None:
     """The picture that fits the dataset: digits (more than 2 inputs), 2-D or 1-D; None when the
-    weights or outputs are not finite (a diverged run)."""
+    weights or outputs are not finite (a diverged run). features: the model's input features."""
     if not finite_layers(layers):
         return None
     info = dataset.info
@@ -206,24 +233,25 @@ def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
         return digits_view(layers, activation, dataset.x_test.cpu().numpy(),
                            dataset.y_test.cpu().numpy(), info.classes or info.outputs)
     if info.inputs == 2:
-        return view_2d(layers, activation, info.task, info.input_range, resolution)
+        return view_2d(layers, activation, info.task, info.input_range, resolution, features)
     (lo, hi), = info.input_range
-    return view_1d(layers, activation, info.task, lo, hi, max_units)
+    return view_1d(layers, activation, info.task, lo, hi, max_units, features)
 
 
 # ---- bounds and counts beside the region count ------------------------------------------------
 
-def region_bound_for(widths: Sequence[int], activation: str) -> tuple[int, str] | None:
+def region_bound_for(widths: Sequence[int], activation: str,
+                     features: bool = False) -> tuple[int, str] | None:
     """(the most linear regions a net of these widths [inputs, D_1, ..., D_K, outputs] can make,
-    which bound that is), or None where no simple bound applies (smooth activations, 2-input nets
-    of depth >= 2, more than 2 inputs).
+    which bound that is), or None where no simple bound applies (smooth activations, input
+    features, 2-input nets of depth >= 2, more than 2 inputs).
 
     "lecture", 1 input: (D + 1)^K, for layers of different widths the product of (D_k + 1) (each
     layer's units cut each piece of its input at most once apiece). "zaslavsky", 2 inputs and at
     most one hidden layer: D lines in general position cut the plane into at most
     sum_{j=0}^{2} C(D, j) regions (37 for 8 units; 1 at depth 0). Both are D + 1 for one input and
-    one hidden layer."""
-    if activation_slopes(activation) is None:
+    one hidden layer. With features the net is not piecewise linear in its inputs: None."""
+    if activation_slopes(activation) is None or features:
         return None
     inputs, hidden = widths[0], list(widths[1:-1])
     if inputs == 1:

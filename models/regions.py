@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.activations import ACTIVATIONS
+from models.features import add_features
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
 _EDGE_TOLERANCE = 1e-12  # boundaries closer than this (relative to hi - lo) are one boundary
@@ -177,19 +178,22 @@ def activation_patterns(layers: Layers, unit_slopes, x: np.ndarray) -> np.ndarra
 
 
 def region_map_2d(layers: Layers, activation: str, x_range: tuple[float, float],
-                  y_range: tuple[float, float], resolution: int):
+                  y_range: tuple[float, float], resolution: int, features: tuple[str, ...] = ()):
     """Activation-pattern region of every cell of a resolution x resolution grid (2-input nets).
 
     Returns (region_id (resolution, resolution) int64, count); row i is y = linspace(y_range)[i],
     column j is x = linspace(x_range)[j] (the layout of a heatmap's z). Ids are 0..count-1 in order
     of first appearance. Returns None for smooth activations (they have no linear regions).
+    features: the network's input features (models/features.py), added to each grid point first;
+    its regions are then no longer convex, nor is the output linear in (x, y) on them.
     """
     unit_slopes = activation_slopes(activation)
     if unit_slopes is None:
         return None
     layers = as_layers(layers)
-    if layers[0][0].shape[1] != 2:
-        raise ValueError(f"region_map_2d needs a 2-input network, got {layers[0][0].shape[1]}")
+    if layers[0][0].shape[1] != 2 + len(features):
+        raise ValueError(f"region_map_2d needs a 2-input network, got {layers[0][0].shape[1]} "
+                         f"columns for {len(features)} feature(s)")
     if not 2 <= int(resolution) <= 2000:
         raise ValueError(f"resolution must be between 2 and 2000, got {resolution}")
     resolution = int(resolution)
@@ -197,6 +201,7 @@ def region_map_2d(layers: Layers, activation: str, x_range: tuple[float, float],
     grid_y = np.linspace(*_check_interval(*y_range), resolution)
     xx, yy = np.meshgrid(grid_x, grid_y)  # (res, res), rows follow y
     points = np.stack([xx.ravel(), yy.ravel()], axis=1)  # (res*res, 2)
+    points = add_features(points, features)  # (res*res, 2 + F)
     patterns = activation_patterns(layers, unit_slopes, points)  # (res*res, units)
     if patterns.shape[1] == 0:  # no units that can switch: one region
         return np.zeros((resolution, resolution), dtype=np.int64), 1

@@ -57,6 +57,16 @@ def _classification_1d(inside):
     return make
 
 
+def two_outputs(n: int, noise: float, generator: torch.Generator) -> Points:
+    """Two targets of one input on [-1, 1]: y1 = sin(pi x), y2 = |x| - 0.5, each with its noise."""
+    x = _uniform(n, 1, -1.0, 1.0, generator)  # (n, 1)
+    y = torch.cat([torch.sin(math.pi * x), torch.abs(x) - 0.5], dim=1)  # (n, 2)
+    return x, y + noise * _normal(n, 2, generator)
+
+
+MULTI_OUTPUT_1D = {"two_outputs": two_outputs}
+
+
 CLASSIFICATION_1D = {
     "interval_1d": _classification_1d(lambda x: torch.abs(x) < 0.5),
     "threshold_1d": _classification_1d(lambda x: x > 0.2),

@@ -50,27 +50,36 @@ def engine_config(config: schemas.RunConfig) -> RunConfig:
     return RunConfig(
         dataset=DatasetConfig(data.name, data.n_points, data.noise, data.train_fraction, data.seed,
                               points),
-        model=ModelConfig(info.inputs, info.outputs, model.hidden_units, model.depth,
-                          model.activation, model.init, model.dropout, model.batch_norm),
+        model=ModelConfig(info.inputs, info.outputs, _widths(model.hidden_units), model.depth,
+                          model.activation, model.init, model.dropout, model.batch_norm,
+                          tuple(model.features)),
         training=TrainingConfig(training.optimizer, training.learning_rate, training.momentum,
-                                training.weight_decay, training.batch_size, training.seed),
+                                training.weight_decay, training.batch_size, training.seed,
+                                training.l1),
     )
+
+
+def _widths(hidden_units: int | list[int]) -> int | tuple[int, ...]:
+    return hidden_units if isinstance(hidden_units, int) else tuple(hidden_units)
 
 
 def config_dict(config: RunConfig) -> dict[str, Any]:
     """The wire config of an engine config, as the JSON dict (no validation: the config came
     from a validated request)."""
     data, model, training = config.dataset, config.model, config.training
+    units = model.hidden_units
     points = None if data.points is None else [{"x": list(x), "y": y} for x, y in data.points]
     return {
         "dataset": {"name": data.name, "n_points": data.n_points, "noise": data.noise,
                     "train_fraction": data.train_fraction, "seed": data.seed, "points": points},
-        "model": {"hidden_units": model.hidden_units, "depth": model.depth,
-                  "activation": model.activation, "init": model.init, "dropout": model.dropout,
-                  "batch_norm": model.batch_norm},
+        "model": {"hidden_units": units if isinstance(units, int) else list(units),
+                  "depth": model.depth, "activation": model.activation, "init": model.init,
+                  "dropout": model.dropout, "batch_norm": model.batch_norm,
+                  "features": list(model.features)},
         "training": {"optimizer": training.optimizer, "learning_rate": training.learning_rate,
                      "momentum": training.momentum, "weight_decay": training.weight_decay,
-                     "batch_size": training.batch_size, "seed": training.seed},
+                     "l1": training.l1, "batch_size": training.batch_size,
+                     "seed": training.seed},
     }
 
 
@@ -103,9 +112,11 @@ def _finite(value: float | None) -> float | None:
 def run_static(run_id: str, config: RunConfig, device: str) -> dict[str, Any]:
     """The parts of the wire Run that only change with the config."""
     info, model = DATASETS[config.dataset.name], config.model
-    lecture = model.inputs == 1 and model.outputs == 1
+    # The lecture's formula: 1 input, 1 output, every layer the same width (an int), no features.
+    lecture = (model.inputs == 1 and model.outputs == 1 and isinstance(model.hidden_units, int)
+               and not model.features)
     widths = model.widths()
-    bound = region_bound_for(widths, model.activation)
+    bound = region_bound_for(widths, model.activation, bool(model.features))
     return {
         "id": run_id,
         "config": config_dict(config),
@@ -161,7 +172,9 @@ def history_view(history: History) -> dict[str, Any]:
 
 def _targets(y) -> np.ndarray:
     y = y.detach().cpu().numpy()
-    return y.reshape(len(y)) if y.ndim == 2 else y  # (N, 1) -> (N,); class indices stay (N,)
+    if y.ndim == 2 and y.shape[1] == 1:
+        return y.reshape(len(y))  # (N, 1) -> (N,); class indices stay (N,)
+    return y  # (N, outputs) rows for more outputs
 
 
 def data_view(dataset: Dataset) -> dict[str, Any]:
@@ -175,8 +188,9 @@ def data_view(dataset: Dataset) -> dict[str, Any]:
 
 
 def baseline_view(dataset: Dataset) -> dict[str, float] | None:
-    """The lecture's least-squares line, for 1-D regression."""
-    if dataset.info.task != "regression" or dataset.info.inputs != 1:
+    """The lecture's least-squares line, for 1-D regression with one output."""
+    info = dataset.info
+    if info.task != "regression" or info.inputs != 1 or info.outputs != 1:
         return None
     fit = analysis.linear_regression(dataset.x_train.cpu().numpy(), dataset.y_train.cpu().numpy())
     return {"beta0": fit.beta0, "beta1": fit.beta1, "rss": fit.rss}

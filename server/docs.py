@@ -87,6 +87,7 @@ def advertise_limits(schema: dict[str, Any], settings: Settings) -> None:
     user_points = min(MAX_USER_POINTS, settings.max_points)
     bounds = [
         ((ModelSpec, ModelPatch), "hidden_units", "maximum", settings.max_hidden_units),
+        ((ModelSpec, ModelPatch), "hidden_units", "maxItems", settings.max_depth),  # per layer
         ((ModelSpec, ModelPatch), "depth", "maximum", settings.max_depth),
         ((DatasetSpec, DatasetPatch), "n_points", "maximum", settings.max_points),
         ((DatasetSpec, DatasetPatch), "points", "maxItems", user_points),
@@ -99,12 +100,14 @@ def advertise_limits(schema: dict[str, Any], settings: Settings) -> None:
 
 
 def _bounded(field: dict[str, Any], keyword: str) -> Iterator[dict[str, Any]]:
-    """The field's (sub)schemas the keyword applies to: integers for maximum, arrays for maxItems
-    (a nullable field is an anyOf with null)."""
+    """The field's (sub)schemas the keyword applies to: integers for maximum (a list's items
+    too), arrays for maxItems (a nullable field is an anyOf with null)."""
     kind = "array" if keyword == "maxItems" else "integer"
     for option in [field, *field.get("anyOf", [])]:
         if option.get("type") == kind:
             yield option
+        elif kind == "integer" and option.get("items", {}).get("type") == kind:
+            yield option["items"]
 
 
 def document_edge(schema: dict[str, Any]) -> None:

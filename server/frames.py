@@ -66,19 +66,20 @@ class FrameBuilder:
         if record.diverged or record.error:
             return NULL_FUNCTION
         started = time.perf_counter()
+        model = record.config.model
         dataset = group.dataset(record.id)
-        view = picture(layers, record.config.model.activation, dataset, self.resolution,
-                       MAX_UNITS_SHOWN if self.unit_pictures else 0)
+        view = picture(layers, model.activation, dataset, self.resolution,
+                       MAX_UNITS_SHOWN if self.unit_pictures else 0, features=model.features)
         if view is None:  # not finite: it has no picture (the status will say diverged)
             return FunctionView(NULL, None, time.perf_counter() - started)
         network = thumbnails = None
         if self.unit_pictures:
-            model, step = record.config.model, record.status.step if record.status else 0
+            step = record.status.step if record.status else 0
             network = network_view(layers, model.batch_norm, model.dropout,
                                    dropped_units(model, record.config.training.seed, step - 1))
             if isinstance(view, View2D):
                 thumbnails = thumbnails_2d(layers, model.activation, dataset.info.input_range,
-                                           self.thumbnail_resolution)
+                                           self.thumbnail_resolution, features=model.features)
         data = dumps({**bridge.function_view(view, record.baseline),
                       **bridge.diagram_fields(view, network, thumbnails)})
         return FunctionView(data, getattr(view, "region_count", None),
@@ -87,8 +88,9 @@ class FrameBuilder:
     def regions(self, record: RunRecord, layers: list, group: RunGroup) -> int | None:
         """Only the linear region count, without the picture (REST reads)."""
         info = group.dataset(record.id).info
-        return linear_region_count(layers, record.config.model.activation, info.input_range,
-                                   self.resolution)
+        model = record.config.model
+        return linear_region_count(layers, model.activation, info.input_range, self.resolution,
+                                   features=model.features)
 
     def data(self, record: RunRecord, group: RunGroup) -> bytes:
         """The run's data as JSON (the caller caches it until the next rebuild)."""

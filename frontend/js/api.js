@@ -1,26 +1,32 @@
-// REST calls to the playground server. With socket.js, the only module that touches the network;
-// it turns every failure into an ApiError carrying the server's own message and field.
+// REST calls to the playground server and the page's data files (lessons.json). With socket.js,
+// the only module that touches the network; it turns every failure into an ApiError carrying the
+// server's own message and field.
 
 export class ApiError extends Error {
-  /** status 0 means the server could not be reached at all. */
-  constructor(status, message, field = null) {
+  /**
+   * status 0 means the server could not be reached at all. message names the field ("training.
+   * learning_rate: ..."); reason is the server's words alone, for showing next to that field.
+   */
+  constructor(status, message, field = null, reason = message) {
     super(message);
     this.status = status;
     this.field = field;
+    this.reason = reason;
   }
 }
 
-/** The readable message and field name of a FastAPI error body (422 list or plain detail). */
-export function describeDetail(detail, status) {
+// The readable message, field name and reason of a FastAPI error body (422 list or plain detail).
+function describeDetail(detail, status) {
   if (Array.isArray(detail) && detail.length) {
     const first = detail[0];
     const loc = (first.loc || []).filter((part) => part !== "body" && typeof part === "string");
     const field = loc.length ? loc.join(".") : null;
     const where = loc.length ? `${loc.join(".")}: ` : "";
-    return { message: `${where}${first.msg}`, field };
+    return { message: `${where}${first.msg}`, field, reason: first.msg };
   }
-  if (typeof detail === "string") return { message: detail, field: null };
-  return { message: `The server answered ${status}.`, field: null };
+  if (typeof detail === "string") return { message: detail, field: null, reason: detail };
+  const message = `The server answered ${status}.`;
+  return { message, field: null, reason: message };
 }
 
 async function send(method, path, body, contentType) {
@@ -37,8 +43,8 @@ async function send(method, path, body, contentType) {
 
 async function failed(response) {
   const payload = await response.json().catch(() => null);
-  const { message, field } = describeDetail(payload?.detail, response.status);
-  return new ApiError(response.status, message, field);
+  const { message, field, reason } = describeDetail(payload?.detail, response.status);
+  return new ApiError(response.status, message, field, reason);
 }
 
 async function request(method, path, body) {
@@ -69,14 +75,14 @@ const runPath = (id) => `/api/runs/${encodeURIComponent(id)}`;
 export const api = {
   health: () => request("GET", "/api/health"),
   options: () => request("GET", "/api/options"),
+  /** The lessons (frontend/lessons.json): [{id, title, section, text, try, view, config, claim}]. */
+  lessons: () => request("GET", "/lessons.json"),
   createRun: (config) => request("POST", "/api/runs", config),
-  getRun: (id) => request("GET", runPath(id)),
+  /** A partial config; answers {run, applied: "live" | "rebuilt" | "data"}. */
   patchRun: (id, partial) => request("PATCH", runPath(id), partial),
   deleteRun: (id) => request("DELETE", runPath(id)),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
-  runFunction: (id) => request("GET", `${runPath(id)}/function`),
-  runData: (id) => request("GET", `${runPath(id)}/data`),
   downloadCheckpoint,
   importCheckpoint,
 };
@@ -87,11 +93,15 @@ export function streamUrl(id) {
   return `${scheme}://${window.location.host}${runPath(id)}/stream`;
 }
 
-/** GET /api/options, retried with backoff until the server answers; onRetry() before each wait. */
-export async function waitForOptions(onRetry) {
+/**
+ * What the page needs before it can start: {options, lessons}, retried with backoff until the
+ * server answers; onRetry() before each wait.
+ */
+export async function waitForStart(onRetry) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await api.options();
+      const [options, lessons] = await Promise.all([api.options(), api.lessons()]);
+      return { options, lessons };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       onRetry(error);

@@ -1,5 +1,6 @@
 // Custom data: the user's own points for the custom datasets. A click on the plot adds a point (or
-// removes the one under the pointer); the list goes to the server as dataset.points. No drawing.
+// removes the one under the pointer); the list goes to the server as dataset.points. It says how
+// many are training and test points, and offers to train on all of them. No drawing.
 
 const REMOVE_RADIUS_PX = 9;
 const MIN_POINTS = 2;
@@ -11,11 +12,18 @@ const STARTERS = {
 };
 
 export class CustomPoints {
-  /** panel: the custom-data box; onChange(points) sends the new list (as dataset.points). */
-  constructor(panel, { onChange, onMessage }) {
+  /**
+   * panel: the custom-data box; onChange(points) sends the new list (as dataset.points);
+   * onTrainFraction(fraction) sends dataset.train_fraction (1: train on all points).
+   */
+  constructor(panel, { onChange, onTrainFraction, onMessage }) {
     this.panel = panel;
     this.onChange = onChange;
     this.onMessage = onMessage;
+    this.split = null;
+    this.defaultFraction = null; // the server's default training share, from the first snapshot
+    this.allTrain = panel.querySelector("#custom-all-train");
+    this.allTrain.addEventListener("change", () => onTrainFraction(this.allTrain.checked ? 1 : this.defaultFraction));
     this.info = null;
     this.points = [];
     this.help = panel.querySelector("#custom-help");
@@ -26,14 +34,26 @@ export class CustomPoints {
     panel.querySelector("#custom-clear").addEventListener("click", () => this.#set(this.#minimal()));
   }
 
+  /** The most user points this server takes (options.limits.max_user_points). */
+  setMaxPoints(n) {
+    this.maxPoints = n;
+  }
+
   get active() {
     return Boolean(this.info?.custom);
   }
 
-  /** The dataset in use (an options entry) and its current points (from the run config). */
-  setDataset(info, points) {
+  /**
+   * The dataset in use (an options entry), its config (points, train_fraction) and, from its
+   * snapshot, how many points are training and test points ({train, test}); defaultFraction is
+   * the training share unticking "train on all points" goes back to.
+   */
+  setDataset(info, dataset, split = this.split, defaultFraction = this.defaultFraction) {
     this.info = info;
-    this.points = (points ?? []).map((p) => ({ x: [...p.x], y: p.y }));
+    this.split = split;
+    this.defaultFraction = defaultFraction;
+    this.points = (dataset?.points ?? []).map((p) => ({ x: [...p.x], y: p.y }));
+    this.allTrain.checked = dataset?.train_fraction === 1;
     this.panel.hidden = !this.active;
     document.body.dataset.custom = this.active ? "1" : "0";
     if (!this.active) return;
@@ -41,12 +61,20 @@ export class CustomPoints {
     this.classChoice.hidden = !(binary && info.inputs === 2);
     this.panel.querySelector("#custom-x2-label").hidden = info.inputs !== 2;
     this.panel.querySelector("#custom-y-name").textContent = binary ? "class" : "y";
-    this.help.textContent = info.inputs === 2
+    this.help.textContent = (info.inputs === 2
       ? "Click the plane to add a point of the chosen class; click a point to remove it."
       : binary
         ? "Click the plot to add a point: above the dotted line it is class 1, below it class 0. Click a point to remove it."
-        : "Click the plot to add a point at that (x, y); click a point to remove it.";
-    this.count.textContent = `${this.points.length} point${this.points.length === 1 ? "" : "s"}`;
+        : "Click the plot to add a point at that (x, y); click a point to remove it.")
+      + " Hollow points are test points: the network never trains on them.";
+    this.#showCount();
+  }
+
+  #showCount() {
+    const n = this.points.length;
+    const split = this.split && this.split.train + this.split.test === n
+      ? ` · ${this.split.train} train · ${this.split.test} test` : "";
+    this.count.textContent = `${n} point${n === 1 ? "" : "s"}${split}`;
   }
 
   /**
@@ -106,8 +134,12 @@ export class CustomPoints {
       this.onMessage?.(`A custom dataset needs at least ${MIN_POINTS} points.`);
       return;
     }
+    if (this.maxPoints && points.length > this.maxPoints) {
+      this.onMessage?.(`A custom dataset holds at most ${this.maxPoints} points on this server.`);
+      return;
+    }
     this.points = points;
-    this.count.textContent = `${points.length} points`;
+    this.#showCount();
     this.onChange(points);
   }
 }

@@ -3,36 +3,35 @@
 // (never created, never deleted here; when it is gone, the page is told so). No DOM and no Plotly.
 import { api, ApiError, streamUrl } from "./api.js";
 import { RunSocket } from "./socket.js";
+import { clientMessage } from "./state/messages.js";
 
 /**
  * handlers: onMessage(message) for snapshot/frame/error/deleted; onConnection(state, info) with
  * state one of connecting, open, reconnecting, unreachable, recreated, closed, and "gone" (a
- * watched run was deleted or expired: nothing is retried).
+ * watched run was deleted or expired: nothing is retried); currentConfig() the config of the run
+ * shown (the store holds the run; a re-creation after a server restart uses its config).
  */
 export class RunSession {
-  constructor({ onMessage, onConnection }) {
+  constructor({ onMessage, onConnection, currentConfig }) {
     this.onMessage = onMessage;
     this.onConnection = onConnection;
-    this.run = null;
+    this.currentConfig = currentConfig;
+    this.runId = null;
     this.owned = true; // false while watching someone else's run
     this.socket = null;
     this.checking = false;
     this.recreating = false;
   }
 
-  get runId() {
-    return this.run?.id ?? null;
-  }
-
   /** True while this page watches a run it did not create (a shared live view). */
   get watching() {
-    return Boolean(this.run) && !this.owned;
+    return Boolean(this.runId) && !this.owned;
   }
 
   /** Create a run from a (partial) config and start streaming it; throws ApiError on refusal. */
   async start(config) {
     const run = await api.createRun(config ?? {});
-    this.#watch(run, true);
+    this.#watch(run.id, true);
     return run;
   }
 
@@ -47,27 +46,26 @@ export class RunSession {
   /** Switch to a run made elsewhere for this page (an imported checkpoint); frees our old one. */
   adopt(run) {
     const old = this.#ownRunId();
-    this.#watch(run, true);
+    this.#watch(run.id, true);
     if (old && old !== run.id) api.deleteRun(old).catch(() => {});
   }
 
   /** Stream someone else's run by id: no run is created, and it is never deleted from here. */
   watchShared(id) {
     const old = this.#ownRunId();
-    this.#watch({ id, config: this.run?.config ?? null }, false);
+    this.#watch(id, false);
     if (old && old !== id) api.deleteRun(old).catch(() => {});
   }
 
-  /** Remember the latest run object from the stream (its config is what a re-creation uses). */
-  remember(run) {
-    if (run && run.id === this.runId) this.run = run;
-  }
+  play() { return this.#send(clientMessage("play")); }
+  pause() { return this.#send(clientMessage("pause")); }
+  step(steps) { return this.#send(clientMessage("step", { steps })); }
+  reset() { return this.#send(clientMessage("reset")); }
 
-  play() { return this.#send({ type: "play" }); }
-  pause() { return this.#send({ type: "pause" }); }
-  step(steps) { return this.#send({ type: "step", steps }); }
-  reset() { return this.#send({ type: "reset" }); }
-  update(config) { return this.#send({ type: "update", config }); }
+  /** Change the run's settings (PATCH): resolves to the server's {run, applied}; throws ApiError. */
+  update(config) {
+    return api.patchRun(this.runId, config);
+  }
 
   retryNow() {
     this.socket?.retryNow();
@@ -89,13 +87,13 @@ export class RunSession {
     return this.socket ? this.socket.send(message) : false;
   }
 
-  #watch(run, owned) {
+  #watch(id, owned) {
     this.socket?.close();
-    this.run = run;
+    this.runId = id;
     this.owned = owned;
-    this.socket = new RunSocket(streamUrl(run.id), {
-      onMessage: (message) => this.#message(run.id, message),
-      onState: (state, info) => this.#socketState(run.id, state, info),
+    this.socket = new RunSocket(streamUrl(id), {
+      onMessage: (message) => this.#message(id, message),
+      onState: (state, info) => this.#socketState(id, state, info),
     });
     this.socket.open();
   }
@@ -137,7 +135,7 @@ export class RunSession {
   async #recreate() {
     if (this.recreating) return;
     this.recreating = true;
-    const config = this.run?.config ?? {};
+    const config = this.currentConfig() ?? {};
     try {
       await this.start(config);
       this.onConnection("recreated", {});

@@ -11,14 +11,16 @@ const TRANSPORT = ["play", "step", "step-size", "reset"];
 export class Sharing {
   /**
    * elements: {button, box, url, copy, status, bar, own, form}.
-   * session: the RunSession; notices: the Notices; handlers: startOwn(config | null) starts a run
-   * of the user's own with that config (null: the default lesson), makeCopy(runId) copies a run
-   * where it stands into the user's own.
+   * session: the RunSession; notices: the Notices; currentConfig() the config of the run shown
+   * (null before its first snapshot); handlers: startOwn(config | null) starts a run of the user's
+   * own with that config (null: the first lesson), makeCopy(runId) copies a run where it stands
+   * into the user's own.
    */
-  constructor(elements, { session, notices, startOwn, makeCopy }) {
+  constructor(elements, { session, notices, currentConfig, startOwn, makeCopy }) {
     this.el = elements;
     this.session = session;
     this.notices = notices;
+    this.currentConfig = currentConfig;
     this.startOwn = startOwn;
     this.fallbackConfig = null; // the config a watch link carried, until the run's own arrives
     elements.button.addEventListener("click", () => this.toggle());
@@ -64,7 +66,7 @@ export class Sharing {
 
   /** The watched run was deleted or expired: say so and offer a run of one's own. */
   gone() {
-    const config = this.session.run?.config ?? this.fallbackConfig;
+    const config = this.currentConfig() ?? this.fallbackConfig;
     this.el.bar.hidden = true;
     for (const id of TRANSPORT) document.getElementById(id).disabled = true;
     this.notices.show("gone", "This run no longer exists: whoever shared it deleted it, it expired, or the server restarted.", {

@@ -49,10 +49,9 @@ export class RunStates {
     const smaller = Number((lr / 10).toPrecision(2));
     const actions = [{ label: "Reset", run: () => this.session.reset() }];
     if (!this.session.watching) { // a watcher steers, but the settings are the owner's
-      actions.push({ label: `Reset with α = ${smaller}`, run: () => {
-        this.session.update({ training: { learning_rate: smaller } });
-        this.session.reset();
-      } });
+      actions.push({ label: `Reset with α = ${smaller}`, run: () => this.session
+        .update({ training: { learning_rate: smaller } })
+        .then(() => this.session.reset(), (error) => this.notices.show("error", error.message)) });
     }
     this.notices.show("diverged", `Training diverged: the loss is no longer a finite number. The learning rate α = ${lr} is probably too large.`, { actions });
   }

@@ -18,6 +18,7 @@ from models.engine.batched import Layout
 from models.engine.checkpoint import RunState
 from models.engine.records import History
 from models.engine.sampling import seed_key, steps_per_epoch
+from models.features import add_features
 from models.losses import gradient_scale, targets_as_float
 from models.network import MLP, ModelConfig
 
@@ -35,9 +36,9 @@ class DeviceRows:
     alive: Tensor  # (R,) 1.0 while training, 0.0 once diverged (a float: no boolean kernels)
     step: Tensor  # (R,) float64 optimiser updates done, counted on the device
     seed_key: Tensor  # (R,) int64 the training seed folded to 32 bits (sampling.seed_key)
-    x_train: Tensor  # (R, N_train, inputs)
+    x_train: Tensor  # (R, N_train, inputs + features): the feature map already applied
     target_train: Tensor  # (R, N_train, outputs) float targets (one-hot for multiclass)
-    x_test: Tensor  # (R, N_test, inputs)
+    x_test: Tensor  # (R, N_test, inputs + features)
     target_test: Tensor  # (R, N_test, outputs)
 
     DATA: ClassVar[tuple[str, ...]] = ("x_train", "target_train", "x_test", "target_test")
@@ -118,6 +119,7 @@ class HostRows:
     learning_rate: np.ndarray  # float64
     momentum: np.ndarray  # float64
     weight_decay: np.ndarray  # float64
+    l1: np.ndarray  # float64
     gradient_scale: np.ndarray  # float64 dL/df = (predicted mean - target) * gradient_scale
     diverged: np.ndarray  # bool, as last read from the device
 
@@ -166,11 +168,11 @@ class HostRows:
 
     def set_training(self, row: int, training: TrainingConfig) -> None:
         self.learning_rate[row], self.momentum[row] = training.learning_rate, training.momentum
-        self.weight_decay[row] = training.weight_decay
+        self.weight_decay[row], self.l1[row] = training.weight_decay, training.l1
 
 
 _DTYPES = {"learning_rate": np.float64, "momentum": np.float64, "weight_decay": np.float64,
-           "gradient_scale": np.float64, "diverged": np.bool_}
+           "l1": np.float64, "gradient_scale": np.float64, "diverged": np.bool_}
 
 
 def batch_of(batch_size: int | None, n_train: int) -> int:
@@ -196,11 +198,12 @@ def fitting_dataset(config: DatasetConfig, model: ModelConfig) -> Dataset:
 
 
 def data_rows(dataset: Dataset, model: ModelConfig, device: torch.device) -> dict[str, Tensor]:
-    """A run's data as (1, N, ...) float tensors on the device, named like DeviceRows.DATA."""
+    """A run's data as (1, N, ...) float tensors on the device, named like DeviceRows.DATA; x with
+    the model's features added (N, inputs) -> (N, inputs + F), as MLP.forward adds them."""
     task = dataset.info.task
-    rows = {"x_train": dataset.x_train.float(),
+    rows = {"x_train": add_features(dataset.x_train.float(), model.features),
             "target_train": targets_as_float(task, dataset.y_train, model.outputs),
-            "x_test": dataset.x_test.float(),
+            "x_test": add_features(dataset.x_test.float(), model.features),
             "target_test": targets_as_float(task, dataset.y_test, model.outputs)}
     return {name: value.unsqueeze(0).to(device) for name, value in rows.items()}
 
@@ -241,7 +244,7 @@ def new_rows(config: RunConfig, dataset: Dataset, layout: Layout, optimizer: str
         schedule_epoch=schedule_epoch, batch_size=batch,
         steps_per_epoch=steps_per_epoch(n_train, batch), n_train=n_train,
         n_test=len(dataset.x_test), learning_rate=training.learning_rate,
-        momentum=training.momentum, weight_decay=training.weight_decay,
+        momentum=training.momentum, weight_decay=training.weight_decay, l1=training.l1,
         gradient_scale=gradient_scale(task, config.model.outputs), diverged=diverged)
     return device_rows, host_rows
 

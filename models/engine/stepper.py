@@ -96,12 +96,13 @@ class Plan(NamedTuple):
     learning_rate: Tensor  # (R, 1) float32 each
     momentum: Tensor
     weight_decay: Tensor
+    l1: Tensor
     gradient_scale: Tensor
 
     @classmethod
     def of(cls, host: HostRows, device: torch.device) -> "Plan":
         counters = [getattr(host, name).astype(np.int64) for name in cls._fields[:7]]
-        rates = np.stack([host.learning_rate, host.momentum, host.weight_decay,
+        rates = np.stack([host.learning_rate, host.momentum, host.weight_decay, host.l1,
                           host.gradient_scale]).astype(np.float64)
         counters = to_device(np.stack(counters), device).unbind(0)
         rates = to_device(rates, device)
@@ -123,6 +124,7 @@ def advance(network: Network, optimizer: str, eval_every: int, rows: DeviceRows,
     alive, counter = rows.alive, rows.step
     moving = alive.view(runs, 1)  # 1.0 for live runs, 0.0 for diverged ones
     decay = plan.weight_decay if host.weight_decay.any() else None
+    l1 = plan.l1 if host.l1.any() else None
     # The hand-written backward starts from dL/df = (mean - target) * scale; autograd needs none.
     scale = plan.gradient_scale if network.fast else torch.ones_like(plan.gradient_scale)
     full_batch = bool((host.batch_size >= host.n_train).all())
@@ -168,10 +170,10 @@ def advance(network: Network, optimizer: str, eval_every: int, rows: DeviceRows,
                 grad = network.gradient(linear, tasks, x, target, weight)
             else:
                 keep = None
-                if model.dropout > 0:
+                if model.dropout > 0:  # one mask (R, B, D_l) per hidden layer
                     keep = [dropout_keep(rows.seed_key, step_tensors[t], layer,
-                                         (runs, x.shape[1], model.hidden_units), model.dropout)
-                            for layer in range(model.depth)]
+                                         (runs, x.shape[1], width), model.dropout)
+                            for layer, width in enumerate(model.hidden_widths())]
                 grad, statistics = network.autograd_gradient(
                     rows.parameters, rows.statistics, tasks, x, target, weight,
                     valid_full if full_batch else valids[t], keep)
@@ -183,10 +185,10 @@ def advance(network: Network, optimizer: str, eval_every: int, rows: DeviceRows,
                 rows.statistics.copy_(torch.where(moving > 0, statistics, rows.statistics))
             if optimizer == "adam":
                 update(optimizer, rows.parameters, grad, rows.optimizer_state, rates[t] * moving,
-                       None, decay, corrections[t])
+                       None, decay, corrections[t], l1)
             else:
                 update(optimizer, rows.parameters, grad, rows.optimizer_state,
-                       plan.learning_rate * moving, plan.momentum, decay, None)
+                       plan.learning_rate * moving, plan.momentum, decay, None, l1)
             counter.add_(alive)
             if due[t]:
                 after = step_tensors[t] + 1

@@ -42,6 +42,7 @@ from server.schemas.functions import (
 )
 from server.schemas.options import (
     ActivationOption,
+    Bounds,
     DatasetOption,
     Health,
     Limits,
@@ -86,6 +87,7 @@ from server.schemas.stream import (
 __all__ = [
     "ActivationName",
     "ActivationOption",
+    "Bounds",
     "Baseline",
     "ClientMessage",
     "Coordinate",

@@ -5,12 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WrapValidator,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from server.names import (
     ACTIVATION_NAMES,
     DATASET_DEFAULTS,
+    DATASET_INPUTS,
     DATASET_NAMES,
+    FEATURE_NAMES,
+    FEATURES,
     INIT_NAMES,
     MAX_DEPTH,
     MAX_HIDDEN_UNITS,
@@ -27,6 +40,7 @@ DatasetName = Literal[DATASET_NAMES]  # type: ignore[valid-type]
 ActivationName = Literal[ACTIVATION_NAMES]  # type: ignore[valid-type]
 InitName = Literal[INIT_NAMES]  # type: ignore[valid-type]
 OptimizerName = Literal[OPTIMIZER_NAMES]  # type: ignore[valid-type]
+FeatureName = Literal[FEATURE_NAMES]  # type: ignore[valid-type]
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Coordinate = Annotated[float, Field(ge=USER_POINT_RANGE[0], le=USER_POINT_RANGE[1])]
 
@@ -52,13 +66,66 @@ class DatasetSpec(Strict):
     points: list[UserPoint] | None = Field(None, max_length=MAX_USER_POINTS)
 
 
+def field_error(title: str, loc: tuple[str, ...], message: str, value: Any) -> ValidationError:
+    """A validation error at `loc` (a field, not the model that found it), in our own words."""
+    error = PydanticCustomError("value_error", message)  # type: ignore[arg-type]
+    return ValidationError.from_exception_data(
+        title, [InitErrorDetails(type=error, loc=loc, input=value)])
+
+
+def _one_union_error(value: Any, handler: Any) -> Any:
+    """An int or a list: report the error of the form that was sent, at the field itself (a
+    union's errors would name both of its members)."""
+    try:
+        return handler(value)
+    except ValidationError as error:
+        sent_list = isinstance(value, list)
+        for item in error.errors():
+            if str(item["loc"][0]).startswith("list") == sent_list:
+                where = "".join(f"[{part}]" for part in item["loc"][1:])
+                message = f"hidden_units{where}: {item['msg']}" if where else item["msg"]
+                raise PydanticCustomError("value_error", "{message}",  # type: ignore[arg-type]
+                                          {"message": message}) from None
+        raise
+
+
+Width = Annotated[int, Field(ge=1, le=MAX_HIDDEN_UNITS)]
+HiddenUnits = Annotated[
+    Width | Annotated[list[Width], Field(min_length=1, max_length=MAX_DEPTH)],
+    WrapValidator(_one_union_error)]
+
+
 class ModelSpec(Strict):
-    hidden_units: int = Field(MODEL_DEFAULTS.hidden_units, ge=1, le=MAX_HIDDEN_UNITS)
+    hidden_units: HiddenUnits = Field(
+        MODEL_DEFAULTS.hidden_units,
+        description="units of every hidden layer, or a list of one width per hidden layer "
+                    "(exactly `depth` of them; equal widths are stored as one number)")
     depth: int = Field(MODEL_DEFAULTS.depth, ge=0, le=MAX_DEPTH, description="0: a linear model")
     activation: ActivationName = MODEL_DEFAULTS.activation
     init: InitName = MODEL_DEFAULTS.init
     dropout: float = Field(MODEL_DEFAULTS.dropout, ge=0, lt=1)
     batch_norm: bool = MODEL_DEFAULTS.batch_norm
+    features: list[FeatureName] = Field(
+        default_factory=list, max_length=len(FEATURE_NAMES),
+        description="extra input columns (GET /api/options `features`) for the dataset's number "
+                    "of inputs; any order, stored sorted")
+
+    @field_validator("features")
+    @classmethod
+    def _sorted_once(cls, features: list[str]) -> list[str]:
+        if len(set(features)) != len(features):
+            raise ValueError("features must not name a feature twice")
+        return sorted(features)
+
+    @model_validator(mode="after")
+    def _one_width_per_layer(self) -> ModelSpec:
+        units = self.hidden_units
+        if isinstance(units, list) and len(units) != self.depth:
+            raise field_error("ModelSpec", ("hidden_units",),
+                              f"hidden_units lists {len(units)} width(s) but depth is "
+                              f"{self.depth}: give one width per hidden layer, or one number "
+                              "for all", units)
+        return self
 
 
 class TrainingSpec(Strict):
@@ -66,6 +133,8 @@ class TrainingSpec(Strict):
     learning_rate: float = Field(TRAINING_DEFAULTS.learning_rate, gt=0, le=10)
     momentum: float = Field(TRAINING_DEFAULTS.momentum, ge=0, le=0.999)
     weight_decay: float = Field(TRAINING_DEFAULTS.weight_decay, ge=0, le=1)
+    l1: float = Field(TRAINING_DEFAULTS.l1, ge=0, le=1,
+                      description="the penalty l1 * sum |weights| added to the loss (live)")
     batch_size: int | None = Field(TRAINING_DEFAULTS.batch_size, ge=1, le=N_POINTS_RANGE[1],
                                    description="null: full batch")
     seed: Seed = TRAINING_DEFAULTS.seed
@@ -77,6 +146,18 @@ class RunConfig(Strict):
     dataset: DatasetSpec = Field(default_factory=DatasetSpec)
     model: ModelSpec = Field(default_factory=ModelSpec)
     training: TrainingSpec = Field(default_factory=TrainingSpec)
+
+    @model_validator(mode="after")
+    def _features_fit_the_dataset(self) -> RunConfig:
+        inputs = DATASET_INPUTS[self.dataset.name]
+        allowed = FEATURES.get(inputs, {})
+        for name in self.model.features:
+            if name not in allowed:
+                raise field_error("RunConfig", ("model", "features"),
+                                  f"feature {name!r} does not exist for dataset "
+                                  f"{self.dataset.name!r} ({inputs} input(s)); choose from: "
+                                  f"{', '.join(allowed) or 'none'}", self.model.features)
+        return self
 
 
 def _partial(model: type[Strict], name: str) -> type[Strict]:

@@ -30,10 +30,12 @@ class Run(BaseModel):
     inputs: int
     outputs: int
     parameter_count: int
-    lecture_parameter_count: int | None = Field(description="1 input, 1 output only")
+    lecture_parameter_count: int | None = Field(
+        description="1 input, 1 output, every layer the same width, no features only")
     linear_regions: int | None = Field(description="piecewise-linear activations, 1-D/2-D input")
     region_bound: int | float | None = Field(
-        description="most linear regions (see region_bound_kind); a float beyond 2^53")
+        description="most linear regions (see region_bound_kind); null with input features; "
+                    "a float beyond 2^53")
     steps_per_second: float
     device: str
     # pace, bounds and counts (DESIGN.md "Watching it learn ...")
@@ -63,7 +65,9 @@ class History(BaseModel):
 
 class Split(BaseModel):
     x: list[list[float]] = Field(description="(N, inputs)")
-    y: list[float] = Field(description="targets; class indices for classification")
+    y: list[float] | list[list[float]] = Field(
+        description="targets (N,); (N, outputs) rows for more than one output; class indices "
+                    "for classification")
 
 
 class Data(BaseModel):

@@ -46,7 +46,9 @@ def test_registry_covers_the_issue():
         assert len(info.input_range) == info.inputs
         assert all(low < high for low, high in info.input_range)
         assert (info.classes is None) == (info.task == "regression")
-        assert info.outputs == (info.classes if info.task == "multiclass" else 1)
+        multiple = {"two_outputs": 2}  # the lecture's "multiple outputs": 1-D regression
+        assert info.outputs == (info.classes if info.task == "multiclass"
+                                else multiple.get(name, 1))
         assert info.custom == (info.group == "custom")
 
 
@@ -69,7 +71,7 @@ def test_shapes_dtypes_and_split(name):
             assert y.dtype == torch.int64 and y.shape == (len(x),)
             assert 0 <= y.min() and y.max() < info.classes
         else:
-            assert y.dtype == torch.float32 and y.shape == (len(x), 1)
+            assert y.dtype == torch.float32 and y.shape == (len(x), info.outputs)
             assert torch.isfinite(y).all()
         if info.task == "binary":
             assert set(y.unique().tolist()) <= {0.0, 1.0}
@@ -112,6 +114,18 @@ def _all(name: str, **overrides):
 def test_noise_free_1d_targets_match_their_formula(name, target):
     x, y = _all(name, noise=0.0)
     np.testing.assert_allclose(y.numpy()[:, 0], target(x.numpy()[:, 0]), atol=1e-5)
+
+
+def test_two_outputs_targets_match_their_formulas_and_noise_is_per_output():
+    x, y = _all("two_outputs", noise=0.0)
+    assert y.shape == (len(x), 2)
+    np.testing.assert_allclose(y[:, 0].numpy(), np.sin(np.pi * x[:, 0].numpy()), atol=1e-5)
+    np.testing.assert_allclose(y[:, 1].numpy(), np.abs(x[:, 0].numpy()) - 0.5, atol=1e-6)
+    x, noisy = _all("two_outputs", noise=0.2)
+    residual = noisy.double() - torch.stack([torch.sin(math.pi * x[:, 0]),
+                                             x[:, 0].abs() - 0.5], dim=1)
+    assert residual.std(dim=0).numpy() == pytest.approx([0.2, 0.2], rel=0.15)
+    assert abs(float(torch.corrcoef(residual.T)[0, 1])) < 0.15  # independent noise
 
 
 def test_noise_free_labels_follow_the_geometry():

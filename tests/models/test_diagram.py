@@ -122,6 +122,33 @@ def test_thumbnails_are_the_reference_modules_units_over_the_grid(depth):
     assert (thumbs.lines is None) == (depth == 0)
 
 
+def test_thumbnails_with_input_features_are_the_reference_modules_units():
+    """The module adds the features itself (models/features.py): hooked on raw (x1, x2) points,
+    its units are the thumbnails; a unit of x1^2 bends on a curve, so no joint lines."""
+    features = ("x1_squared", "x1_x2")
+    config = run_config(dataset="circle", inputs=2, depth=1, hidden_units=4, batch_size=16,
+                        features=features)
+    group = trained(config)
+    layers = group.layers()["run"]
+    assert layers[0][0].shape == (4, 4)
+    thumbs = thumbnails_2d(layers, "relu", SQUARE, features=features)
+    grid = grid_2d(SQUARE, len(thumbs.x))
+    pre, post, output = hooked_units(group.module("run"), grid.points)
+    res = len(thumbs.x)
+    np.testing.assert_allclose(thumbs.pre[0], pre[0].reshape(-1, res, res), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(thumbs.post[0], post[0].reshape(-1, res, res), rtol=1e-5,
+                               atol=1e-5)
+    np.testing.assert_allclose(thumbs.output, output.T.reshape(1, res, res), rtol=1e-5, atol=1e-5)
+    assert thumbs.lines is None
+    with pytest.raises(ValueError, match="features"):
+        thumbnails_2d(layers, "relu", SQUARE)  # 4 columns without naming the features
+
+
+def test_no_region_bound_with_input_features():
+    assert region_bound_for([3, 8, 1], "relu", features=True) is None
+    assert region_bound_for([1, 8, 1], "relu") == (9, "lecture")
+
+
 def test_the_thumbnail_grid_shrinks_to_its_budget_and_gives_up_below_six():
     def net(*widths):
         return [(np.zeros((b, a)), np.zeros(b)) for a, b in zip(widths, widths[1:], strict=False)]

@@ -169,3 +169,22 @@ def test_the_parameter_terms_add_up_to_the_parameter_count(client: TestClient,
     total = sum((fan_in + 1) * fan_out for fan_in, fan_out in terms)
     assert total + run["batch_norm_parameters"] == run["parameter_count"] \
         == parameter_count(model)
+
+
+def test_with_input_features_the_diagram_takes_the_feature_columns(client: TestClient) -> None:
+    run = create(client, {"dataset": {"name": "circle"},
+                          "model": {"hidden_units": 4, "depth": 1,
+                                    "features": ["x1_squared", "x2_squared"]}})
+    assert run["region_bound"] is None and run["region_bound_kind"] is None
+    client.post(f"/api/runs/{run['id']}/train", json={"steps": 20})
+    function = function_of(client, run["id"])
+    assert function["network"]["widths"] == [4, 4, 1]  # x1, x2, x1^2, x2^2
+    units = function["units"]
+    assert units["lines"] is None  # a unit of x1^2 bends on a curve
+    xs, ys = np.meshgrid(units["x"], units["y"])
+    points = np.stack([xs.ravel(), ys.ravel()], axis=1)
+    columns = np.concatenate([points, points ** 2], axis=1)  # the features by hand
+    pre, _, output = units_of(module_of(client, run["id"]), columns)
+    res = len(units["x"])
+    close_to_three_digits(units["layers"][0]["pre"], pre[0].reshape(-1, res, res))
+    close_to_three_digits(units["output"], output.reshape(1, res, res))

@@ -55,7 +55,12 @@ def schema_limits(client: TestClient) -> dict[str, object]:
     limits: dict[str, object] = {"steps": steps["maximum"]}
     for spec in ("ModelSpec", "ModelPatch"):
         fields = components[spec]["properties"]
-        limits[f"{spec}.hidden_units"] = fields["hidden_units"]["maximum"]
+        # hidden_units: one number, or a list of one width per layer
+        number, widths = sorted(fields["hidden_units"]["anyOf"],
+                                key=lambda option: option["type"] != "integer")
+        limits[f"{spec}.hidden_units"] = number["maximum"]
+        limits[f"{spec}.hidden_units[]"] = widths["items"]["maximum"]
+        limits[f"{spec}.hidden_units.length"] = widths["maxItems"]
         limits[f"{spec}.depth"] = fields["depth"]["maximum"]
     for spec in ("DatasetSpec", "DatasetPatch"):
         fields = components[spec]["properties"]
@@ -69,6 +74,8 @@ def expected(settings) -> dict[str, object]:
     values: dict[str, object] = {"steps": settings.max_steps_per_call}
     for spec in ("ModelSpec", "ModelPatch"):
         values[f"{spec}.hidden_units"] = min(MAX_HIDDEN_UNITS, settings.max_hidden_units)
+        values[f"{spec}.hidden_units[]"] = min(MAX_HIDDEN_UNITS, settings.max_hidden_units)
+        values[f"{spec}.hidden_units.length"] = min(MAX_DEPTH, settings.max_depth)
         values[f"{spec}.depth"] = min(MAX_DEPTH, settings.max_depth)
     for spec in ("DatasetSpec", "DatasetPatch"):
         values[f"{spec}.n_points"] = settings.max_points
@@ -91,10 +98,17 @@ def test_the_schema_advertises_this_servers_limits() -> None:
 
 def test_a_schema_limit_is_what_the_server_enforces(client: TestClient) -> None:
     components = client.get("/openapi.json").json()["components"]["schemas"]
-    top = components["ModelSpec"]["properties"]["hidden_units"]["maximum"]
+    (number, widths) = components["ModelSpec"]["properties"]["hidden_units"]["anyOf"]
+    top = number["maximum"]
     at = client.post("/api/runs", json={"model": {"hidden_units": top}})
     over = client.post("/api/runs", json={"model": {"hidden_units": top + 1}})
     assert at.status_code == 201 and over.status_code == 422
+    assert widths["items"]["maximum"] == top
+    layers = {"hidden_units": [2, top], "depth": 2}
+    assert client.post("/api/runs", json={"model": layers}).status_code == 201
+    layers["hidden_units"] = [top + 1, 2]
+    over = client.post("/api/runs", json={"model": layers})
+    assert over.status_code == 422 and "per layer" in over.json()["detail"][0]["msg"]
 
 
 def test_the_schema_is_made_once(client: TestClient) -> None:

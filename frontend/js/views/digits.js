@@ -1,5 +1,6 @@
 // The digits view: the 10x10 confusion matrix of the test set and a few 8x8 digit images with the
 // network's predicted label. Only draws (Plotly for the matrix, small canvases for the images).
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 import { PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
 export class DigitsView {
@@ -16,8 +17,14 @@ export class DigitsView {
     this.samples.replaceChildren();
   }
 
-  update(fn) {
-    if (!fn || fn.kind !== "digits") return;
+  setData(snapshot) {
+    this.reset();
+    this.update(snapshot);
+  }
+
+  update({ function: fn }) {
+    if (!fn) return this.reset(); // a diverged or failed run has nothing to show
+    if (fn.kind !== "digits") return undefined;
     this.#drawMatrix(fn.confusion);
     this.#drawSamples(fn.samples ?? []);
   }

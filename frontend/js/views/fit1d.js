@@ -1,7 +1,11 @@
 // The 1-D view: training and test points, the fitted function (or the class-1 probability), its
 // exact kinks, and the closed-form linear-regression baseline. Only draws; never fetches.
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
+
+// Why there is no function to draw, by run status.
+const STOPPED = { diverged: "Diverged: no finite function to draw", failed: "The server failed on this run" };
 
 export class Fit1dView {
   /** options.onClick({x, y, pixelDistance}) when the plot area is clicked (custom data). */
@@ -15,19 +19,21 @@ export class Fit1dView {
     if (onClick) onPlotAreaClick(element, onClick);
   }
 
-  /** New data (snapshot or rebuild): the points and the axis ranges they imply. */
-  setData(data) {
+  /** A snapshot: new data (the points and the axis ranges they imply) and its function. */
+  setData({ run, data, function: fn }) {
     this.data = data;
     this.dataTraces = null; // built once per data set: unchanged arrays let Plotly skip them
-    this.fn = null;
+    this.fn = fn?.kind === "1d" ? fn : null;
+    this.stopped = this.fn ? null : STOPPED[run.status] ?? null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
-  /** A new fitted function from a frame. */
-  update(fn) {
-    if (!fn || fn.kind !== "1d") return;
-    this.fn = fn;
+  /** A frame: its fitted function (none for a diverged or failed run: only the data stays). */
+  update({ run, function: fn }) {
+    if (fn && fn.kind !== "1d") return;
+    this.fn = fn ?? null;
+    this.stopped = fn ? null : STOPPED[run.status] ?? null;
     this.#draw();
   }
 
@@ -35,6 +41,7 @@ export class Fit1dView {
     this.data = null;
     this.dataTraces = null;
     this.fn = null;
+    this.stopped = null;
     this.#draw();
   }
 
@@ -117,6 +124,10 @@ export class Fit1dView {
       xaxis: axis({ title: { text: "x" }, range: [lo - pad, hi + pad], zeroline: false }),
       yaxis: axis({ title: { text: this.binary ? "P(y = 1 | x)" : "y" }, range: this.#yRange() }),
     });
+    if (this.stopped) {
+      layout.annotations = [{ text: this.stopped, xref: "paper", yref: "paper", x: 0.5, y: 0.5,
+        showarrow: false, font: { color: COLORS.muted }, bgcolor: "rgba(255,255,255,0.85)" }];
+    }
     if (this.binary) {
       layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5,
         line: { color: COLORS.muted, width: 1, dash: "dot" } }];

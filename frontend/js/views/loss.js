@@ -1,5 +1,6 @@
 // Loss chart: train and test loss against step. Drawn once, then grown with extendTraces from the
 // stream's history deltas, so a frame never redraws the whole chart.
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
 const LOSS_TITLES = { mse: "MSE loss", bce: "BCE loss", cross_entropy: "cross-entropy loss" };
@@ -18,8 +19,16 @@ export class LossView {
       this.#layout(), PLOT_CONFIG);
   }
 
-  /** Replace everything with a whole history {step, train_loss, test_loss} (snapshot). */
-  reset(history, lossName = "loss") {
+  /** A snapshot: its whole history {step, train_loss, test_loss} and its loss's name. */
+  setData({ run, history }) {
+    this.#replace(history, run.loss);
+  }
+
+  reset() {
+    this.#replace(null, "loss");
+  }
+
+  #replace(history, lossName) {
     this.lossName = lossName;
     const clean = sanitize(history ?? { step: [], train_loss: [], test_loss: [] });
     this.count = clean.step.length;
@@ -30,8 +39,8 @@ export class LossView {
     plotly().react(this.element, this.#traces(clean), this.#layout());
   }
 
-  /** Append a history delta from a frame. */
-  update(delta) {
+  /** A frame: append its history delta. */
+  update({ history: delta }) {
     if (!delta || !delta.step || delta.step.length === 0) return;
     const clean = sanitize(delta);
     plotly().extendTraces(this.element, {

@@ -1,8 +1,8 @@
 // The 2-D view: the network's output (or class probability) over the plane as a heatmap, the
 // decision boundary, the data, and optionally the linear regions (activation patterns). Only draws.
-import {
-  CLASS_COLORS, COLORS, PLOT_CONFIG, PROBABILITY_SCALE, VALUE_SCALE, axis, baseLayout, plotly,
-} from "./theme.js";
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
+import { CLASS_COLORS, PROBABILITY_SCALE } from "./palette.js";
+import { COLORS, PLOT_CONFIG, VALUE_SCALE, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
 
 export class Plane2dView {
@@ -16,17 +16,17 @@ export class Plane2dView {
     if (onClick) onPlotAreaClick(element, onClick);
   }
 
-  setData(data) {
+  setData({ data, function: fn }) {
     this.data = data;
     this.pointTraces = null; // built once per data set: unchanged arrays let Plotly skip them
-    this.fn = null;
+    this.fn = fn?.kind === "2d" ? fn : null;
     this.#draw();
     plotly().Plots.resize(this.element); // it may have been hidden (another mode) until now
   }
 
-  update(fn) {
-    if (!fn || fn.kind !== "2d") return;
-    this.fn = fn;
+  update({ function: fn }) {
+    if (fn && fn.kind !== "2d") return;
+    this.fn = fn ?? null; // none for a diverged or failed run: only the points stay
     this.#draw();
   }
 

@@ -1,9 +1,17 @@
 // The lecture's hidden-unit panels for 1-input nets: pre-activation -> activation -> weighted ->
 // summed (shallow), or each layer's unit outputs as functions of x (deep), with each shallow unit's
 // joint (where its pre-activation is zero) marked. Only draws; it adds no math the server did not send.
-import { COLORS, FONT_SIZE, PLOT_CONFIG, UNIT_COLORS, axis, baseLayout, plotly } from "./theme.js";
+// A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
+import { bends } from "./captions.js";
+import { UNIT_HUES, unitStyle } from "./palette.js";
+import { COLORS, FONT_SIZE, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
-const SHOWN_UNITS = 16; // beyond this, the units that matter most are drawn and the rest summarised
+
+// Why a run has no units to draw, by status (its function is null).
+const STOPPED = {
+  diverged: "The run diverged: its weights are no longer finite numbers, so there are no units to draw. Reset it.",
+  failed: "The server failed on this run: there are no units to draw. Reset it.",
+};
 
 export class UnitsView {
   /** element: the chart; caption: a paragraph that explains what is (and is not) drawn. */
@@ -17,16 +25,24 @@ export class UnitsView {
     this.#empty("");
   }
 
-  /** fn: a 1-D function message; activation: its name, for the panel titles. */
-  update(fn, activation = "a", task = "regression") {
+  setData(snapshot) {
+    this.update(snapshot);
+  }
+
+  /** A frame: its 1-D function, drawn with the run's activation (panel titles) and task. */
+  update({ run, function: fn, options }) {
+    const { activation } = run.config.model;
     this.element.dataset.joints = "0";
+    if (!fn && STOPPED[run.status]) return this.#empty(STOPPED[run.status]);
     if (!fn || fn.kind !== "1d") return this.#empty("Hidden units are drawn for networks with one input.");
     const units = fn.units;
-    if (!units) return this.#empty("Too many hidden units per layer to draw one by one (over 32).");
+    if (!units) {
+      return this.#empty(`Too many hidden units per layer to draw one by one (over ${options.limits.max_units_shown}).`);
+    }
     if (!units.layers.length) {
       return this.#empty("No hidden layer: the network is y = β₀ + β₁x, i.e. linear regression.");
     }
-    const panels = buildPanels(fn, units, activation, task);
+    const panels = buildPanels(fn, units, activation, run.task, bends(run.config.model, options));
     const joints = panels[0].joints ?? [];
     this.element.dataset.joints = String(joints.length);
     const traces = [];
@@ -41,9 +57,11 @@ export class UnitsView {
     plotly().react(this.element, traces, layout);
     if (wasHidden) plotly().Plots.resize(this.element);
     const total = units.layers[units.layers.length - 1].post.length;
-    this.caption.textContent = total > SHOWN_UNITS
-      ? `Showing the ${SHOWN_UNITS} units with the largest contribution out of ${total}.`
-      : `${total} unit${total === 1 ? "" : "s"} in the last hidden layer; one colour per unit.`;
+    this.caption.textContent = `${total} unit${total === 1 ? "" : "s"} in the last hidden layer`
+      + (total > UNIT_HUES.length ? "; one colour and dash per unit (hover a line for its number)." : "; one colour per unit.");
+    if (run.task !== "regression") {
+      this.caption.textContent += " The sum f is the output before the sigmoid: P(y = 1) = sig[f].";
+    }
     if (joints.length) {
       this.caption.textContent += " ◆ marks each unit's joint, where its pre-activation crosses zero: "
         + "the unit bends there, and so does the output.";
@@ -57,36 +75,33 @@ export class UnitsView {
   }
 }
 
-function buildPanels(fn, units, activation, task) {
+function buildPanels(fn, units, activation, task, bent) {
   const x = fn.x;
   const layers = units.layers;
   const last = layers[layers.length - 1];
-  const shown = strongest(units.weighted, SHOWN_UNITS);
-  const lines = (rows, indices, dash = "solid") => indices.map((i) => ({
+  const shown = units.weighted.map((_, i) => i); // every unit the server sent (it caps them)
+  const lines = (rows, indices) => indices.map((i) => ({
     type: "scatter", mode: "lines", x, y: rows[i], name: `unit ${i + 1}`,
-    line: { color: unitColor(i), width: 2, dash },
+    line: { ...unitStyle(i), width: 2 },
     hovertemplate: `unit ${i + 1}: %{y:.3f}<extra></extra>`,
   }));
   const panels = [];
   if (layers.length === 1) {
-    // identity is piecewise linear too, but it has no bend: its zero crossing is no joint
-    const bends = Boolean(fn.piecewise) && activation !== "identity";
-    const joints = bends ? findJoints(x, last.pre, shown) : [];
+    // only a bending activation has joints (identity is piecewise linear too, with no bend)
+    const joints = bent ? serverJoints(units.joints, shown) : [];
     const pre = [...lines(last.pre, shown), ...jointMarkers(joints)];
     panels.push({ title: "1. pre-activation θ₀ + θ₁x", traces: pre, joints });
     panels.push({ title: `2. activation h = ${activation}[·]`, traces: lines(last.post, shown), joints });
     panels.push({ title: "3. weighted φ·h", traces: lines(units.weighted, shown), joints });
   } else {
     layers.forEach((layer, l) => {
-      const indices = l === layers.length - 1 ? shown : strongest(layer.post, SHOWN_UNITS);
-      panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, indices) });
+      panels.push({ title: `${l + 1}. layer ${l + 1} outputs h${"′".repeat(l)}`, traces: lines(layer.post, layer.post.map((_, i) => i)) });
     });
     panels.push({ title: `${panels.length + 1}. weighted φ·h`, traces: lines(units.weighted, shown) });
   }
   const sum = x.map((_, n) => units.bias + units.weighted.reduce((acc, row) => acc + row[n], 0));
   panels.push({
-    title: task === "regression" ? `${panels.length + 1}. sum y = φ₀ + Σ φ·h`
-      : `${panels.length + 1}. sum f = φ₀ + Σ φ·h (before the sigmoid)`,
+    title: `${panels.length + 1}. sum ${task === "regression" ? "y" : "f"} = φ₀ + Σ φ·h`,
     traces: [{
       type: "scatter", mode: "lines", x, y: sum, name: "sum",
       line: { color: COLORS.fit, width: 3 }, hovertemplate: "y = %{y:.3f}<extra></extra>",
@@ -96,47 +111,29 @@ function buildPanels(fn, units, activation, task) {
   return panels;
 }
 
-// Each shown unit's joint inside the plotted x: where its pre-activation polyline changes sign, by
-// linear interpolation between the polyline points (exact: at depth 1 it is linear in x).
-function findJoints(x, pre, shown) {
-  const joints = [];
-  for (const unit of shown) {
-    const row = pre[unit];
-    let last = -1; // the last point where the pre-activation is not zero
-    for (let n = 0; n < x.length; n += 1) {
-      if (row[n] === 0) continue;
-      if (last >= 0 && Math.sign(row[n]) !== Math.sign(row[last])) {
-        const at = n - last > 1 ? x[last + 1] // exactly zero on a point in between
-          : x[last] + ((x[n] - x[last]) * row[last]) / (row[last] - row[n]);
-        joints.push({ unit, x: at });
-        break;
-      }
-      last = n;
-    }
-  }
-  return joints;
+// The server's joints (x = -b/w per unit, null where a unit has none inside the plotted x), as
+// {unit, x} for the units shown.
+function serverJoints(joints, shown) {
+  return shown.filter((unit) => joints?.[unit] != null).map((unit) => ({ unit, x: joints[unit] }));
 }
 
+// Each joint as a diamond on the zero line, labelled with its unit's number (colour alone is not
+// enough to tell units apart).
 function jointMarkers(joints) {
   if (!joints.length) return [];
+  const byX = joints.map((j, i) => [j.x, i]).sort((a, b) => a[0] - b[0]);
+  const order = [];
+  byX.forEach(([, i], rank) => { order[i] = rank; });
   return [{
-    type: "scatter", mode: "markers", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
-    customdata: joints.map((j) => j.unit + 1), cliponaxis: false,
-    marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitColor(j.unit)),
+    type: "scatter", mode: "markers+text", name: "joints", x: joints.map((j) => j.x), y: joints.map(() => 0),
+    customdata: joints.map((j) => j.unit + 1), text: joints.map((j) => String(j.unit + 1)),
+    // neighbouring joints take turns above and below the line, so close labels do not merge
+    textposition: joints.map((_, i) => (order[i] % 2 ? "bottom center" : "top center")), textfont: { size: FONT_SIZE - 2, color: joints.map((j) => unitStyle(j.unit).color) },
+    cliponaxis: false,
+    marker: { symbol: "diamond", size: 11, color: joints.map((j) => unitStyle(j.unit).color),
       line: { color: "#fff", width: 1.5 } },
     hovertemplate: "unit %{customdata} joint at x = %{x:.3f}<extra></extra>",
   }];
-}
-
-function unitColor(unit) {
-  return UNIT_COLORS[unit % UNIT_COLORS.length];
-}
-
-// Indices of the rows with the largest range (a flat unit teaches nothing), in unit order.
-function strongest(rows, count) {
-  const spread = rows.map((row, i) => [Math.max(...row.map(Math.abs)), i]);
-  if (rows.length <= count) return spread.map(([, i]) => i);
-  return spread.sort((a, b) => b[0] - a[0]).slice(0, count).map(([, i]) => i).sort((a, b) => a - b);
 }
 
 function layoutFor(panels) {
@@ -162,7 +159,7 @@ function layoutFor(panels) {
     for (const joint of panel.joints ?? []) { // a faint line where the unit bends
       layout.shapes.push({ type: "line", layer: "below", xref: `x${suffix}`, yref: `y${suffix} domain`,
         x0: joint.x, x1: joint.x, y0: 0, y1: 1, opacity: 0.55,
-        line: { color: unitColor(joint.unit), width: 1.5, dash: "dot" } });
+        line: { color: unitStyle(joint.unit).color, width: 1.5, dash: "dot" } });
     }
   });
   return layout;

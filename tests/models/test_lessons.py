@@ -1,0 +1,156 @@
+"""Every lesson (frontend/lessons.json) is a claim, tested at its own seed through the engine.
+
+A lesson's `claim` names what a student should see after `steps` steps of its config; each kind of
+claim is checked here against an independent reference (exact kinks and regions from the weights,
+the noise-free target, the closed-form least squares line, a comparison run). An unknown kind of
+claim fails, so a lesson cannot claim what nobody checks.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models.analysis import linear_regression, piecewise_1d
+from models.datasets import DATASETS, DatasetConfig, make_dataset
+from models.engine import RunConfig, Trainer, TrainingConfig
+from models.network import ModelConfig, lecture_parameter_count
+
+LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
+LESSONS = json.loads(LESSONS_JSON.read_text())
+CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
+          "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares"}
+
+
+def merged(config: dict, change: dict) -> dict:
+    """A lesson's config with some of its fields changed ({"model": {"depth": 1}})."""
+    return {group: {**config.get(group, {}), **change.get(group, {})}
+            for group in {*config, *change}}
+
+
+def engine_config(config: dict) -> RunConfig:
+    """The engine's config for a lesson's (partial) wire config; the rest are the defaults."""
+    dataset = DatasetConfig(**config.get("dataset", {}))
+    info = DATASETS[dataset.name]
+    model = ModelConfig(inputs=info.inputs, outputs=info.outputs, **config.get("model", {}))
+    return RunConfig(dataset, model, TrainingConfig(**config.get("training", {})))
+
+
+def train(config: dict, steps: int) -> Trainer:
+    trainer = Trainer(engine_config(config), device="cpu")
+    trainer.step(steps)
+    return trainer
+
+
+def kinks_and_regions(trainer: Trainer) -> tuple[int, int]:
+    """Exact breakpoints of the output and linear regions on the dataset's input range."""
+    (lo, hi), = trainer.group.dataset(Trainer.RUN_ID).info.input_range
+    (piece,) = piecewise_1d(trainer.module().affine_layers(), trainer.config.model.activation,
+                            lo, hi)
+    return len(piece.breakpoints), piece.region_count
+
+
+def roughness(trainer: Trainer) -> float:
+    """Mean |second difference| of log train loss along the history: jitter, not the trend."""
+    log_loss = np.log(trainer.history().train_loss)
+    return float(np.abs(np.diff(log_loss, n=2)).mean())
+
+
+def check_claim(lesson: dict) -> list[str]:
+    """What of the lesson's claim does not hold (empty: all of it holds)."""
+    claim, config = lesson["claim"], lesson["config"]
+    unknown = set(claim) - CLAIMS
+    if unknown:
+        return [f"unknown kinds of claim {sorted(unknown)}: nothing checks them"]
+    steps = claim["steps"]
+    trainer = train(config, steps)
+    status = trainer.status()
+    failed = []
+    if "diverges" in claim and status.diverged != claim["diverges"]:
+        failed.append(f"diverged is {status.diverged} after {steps} steps")
+    if "kinks" in claim and (kinks := kinks_and_regions(trainer)[0]) != claim["kinks"]:
+        failed.append(f"{kinks} kinks, claimed {claim['kinks']}")
+    if "max_train_loss" in claim and not (status.train_loss or math.inf) <= claim["max_train_loss"]:
+        failed.append(f"train loss {status.train_loss}, claimed <= {claim['max_train_loss']}")
+    if "min_accuracy" in claim and not (status.accuracy or 0.0) >= claim["min_accuracy"]:
+        failed.append(f"test accuracy {status.accuracy}, claimed >= {claim['min_accuracy']}")
+    if "max_error_noise_free" in claim:
+        error = error_to_noise_free_target(trainer)
+        if error > claim["max_error_noise_free"]:
+            failed.append(f"largest error to the noise-free target {error:.3f}, claimed <= "
+                          f"{claim['max_error_noise_free']}")
+    if "more_regions_than" in claim:
+        failed += compare_regions(trainer, config, claim["more_regions_than"], steps)
+    if "loss_rougher_than" in claim:
+        other = train(merged(config, claim["loss_rougher_than"]["config"]), steps)
+        factor = claim["loss_rougher_than"]["factor"]
+        if not roughness(trainer) >= factor * roughness(other):
+            failed.append(f"loss roughness {roughness(trainer):.4f}, not {factor}x the "
+                          f"comparison's {roughness(other):.4f}")
+    if "matches_least_squares" in claim:
+        failed += compare_least_squares(trainer, claim["matches_least_squares"])
+    return failed
+
+
+def error_to_noise_free_target(trainer: Trainer) -> float:
+    """max |f(x) - target(x)| over the training points, target drawn again with noise 0."""
+    config = trainer.config.dataset
+    clean = make_dataset(replace(config, noise=0.0))
+    noisy = trainer.group.dataset(Trainer.RUN_ID)
+    assert torch.equal(clean.x_train, noisy.x_train), "noise 0 did not draw the same x"
+    with torch.no_grad():
+        predicted = trainer.module()(clean.x_train)
+    return float((predicted - clean.y_train).abs().max())
+
+
+def compare_regions(trainer: Trainer, config: dict, change: dict, steps: int) -> list[str]:
+    """More linear regions than a comparison net with about the same parameter count."""
+    other = train(merged(config, change), steps)
+    mine = trainer.config.model
+    theirs = other.config.model
+    counts = (lecture_parameter_count(mine.hidden_units, mine.depth),
+              lecture_parameter_count(theirs.hidden_units, theirs.depth))
+    failed = []
+    if abs(counts[0] - counts[1]) > 0.1 * counts[0]:
+        failed.append(f"parameter counts {counts} are not about the same")
+    regions, other_regions = kinks_and_regions(trainer)[1], kinks_and_regions(other)[1]
+    if not regions > other_regions:
+        failed.append(f"{regions} linear regions, not more than the comparison's {other_regions}")
+    return failed
+
+
+def compare_least_squares(trainer: Trainer, tolerance: float) -> list[str]:
+    """A linear model's (beta0, beta1) against the closed-form least-squares line."""
+    ((weight, bias),) = trainer.module().affine_layers()
+    data = trainer.group.dataset(Trainer.RUN_ID)
+    fit = linear_regression(data.x_train.numpy(), data.y_train.numpy())
+    learned = (float(bias[0]), float(weight[0, 0]))
+    if max(abs(learned[0] - fit.beta0), abs(learned[1] - fit.beta1)) > tolerance:
+        return [f"(beta0, beta1) = {learned}, least squares ({fit.beta0}, {fit.beta1})"]
+    return []
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson["id"] for lesson in LESSONS])
+def test_each_lesson_shows_what_it_claims(lesson: dict) -> None:
+    assert "claim" in lesson and "steps" in lesson["claim"], "a lesson must claim something"
+    assert check_claim(lesson) == []
+
+
+def test_the_claim_check_fails_for_the_old_universal_lesson() -> None:
+    """Lesson 2 as it was (32 units, seed 0) kept x > 0.2 one straight line: the check says so."""
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "universal")
+    old = {**lesson, "config": merged(lesson["config"], {"model": {"hidden_units": 32}})}
+    failed = check_claim(old)
+    assert any("train loss" in problem for problem in failed), failed
+    assert any("noise-free target" in problem for problem in failed), failed
+
+
+def test_an_unknown_kind_of_claim_fails() -> None:
+    lesson = {"config": LESSONS[0]["config"], "claim": {"steps": 1, "looks_nice": True}}
+    assert check_claim(lesson) == ["unknown kinds of claim ['looks_nice']: nothing checks them"]
