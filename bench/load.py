@@ -1,7 +1,9 @@
 """Load benchmark: N websocket clients, each watching its own playing run, against a live server.
 
 Prints per-run steps/s, delivered frames/s, frame size, pause->paused-frame latency and server RSS
-for N = 1, 16, 64, 128, then a watched vs unwatched single-run comparison. Figures, not pass/fail.
+for N = 1, 16, 64, 128, then a watched vs unwatched single-run comparison, then a classmate's frames
+and steps alone and beside a greedy client (8 runs of 256x4 units on 1,000 points). Figures, not
+pass/fail (tests/server/test_fair_share.py checks the shares on a fake clock).
 """
 
 from __future__ import annotations
@@ -152,6 +154,45 @@ def streaming_cost(base: str, ws_base: str, repeats: int = 3) -> tuple[float, fl
     return statistics.median(unwatched), statistics.median(watched)
 
 
+async def classmate(base: str, ws_base: str, seconds: float) -> tuple[float, float]:
+    """(frames/s, steps/s) of one watched, playing default run."""
+    watcher = Watcher(base, ws_base)
+    stop = asyncio.Event()
+    task = asyncio.create_task(watcher.watch(stop))
+    await asyncio.sleep(1.0)
+    watcher.start_counting()
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    elapsed = time.perf_counter() - started
+    watcher.counting = False
+    stop.set()
+    await asyncio.gather(task, return_exceptions=True)
+    rest(base, "DELETE", f"/api/runs/{watcher.run_id}")
+    return watcher.frames / elapsed, (watcher.last_step - watcher.first_step) / elapsed
+
+
+GREEDY = {"dataset": {"n_points": 1000}, "model": {"hidden_units": 256, "depth": 4}}
+
+
+def fair_share(out) -> None:
+    """A classmate alone, then beside 8 greedy runs (each step ~15 ms) of another client."""
+    env = {"PLAYGROUND_MAX_CLIENT_STEP_COST": "1e12", "PLAYGROUND_FRAME_RATE": "30",
+           "PLAYGROUND_LOG_LEVEL": "warning"}
+    seconds = DURATION / 2
+    with live_server(env=env) as server:
+        alone = asyncio.run(classmate(server.url, server.ws_url, seconds))
+        greedy = [rest(server.url, "POST", "/api/runs", GREEDY)["id"] for _ in range(8)]
+        for run_id in greedy:
+            rest(server.url, "POST", f"/api/runs/{run_id}/play")
+        time.sleep(0.5)
+        beside = asyncio.run(classmate(server.url, server.ws_url, seconds))
+        greedy_steps = [rest(server.url, "GET", f"/api/runs/{r}")["step"] for r in greedy]
+    out.write(f"fair share: a classmate alone {alone[0]:.1f} frames/s, {alone[1]:.0f} steps/s; "
+              f"beside a greedy client {beside[0]:.1f} frames/s ({beside[0] / alone[0]:.0%}), "
+              f"{beside[1]:.0f} steps/s ({beside[1] / alone[1]:.0%}); the greedy runs took "
+              f"{min(greedy_steps)}-{max(greedy_steps)} steps each\n")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     env = {"PLAYGROUND_MAX_RUNS": "512",
@@ -173,6 +214,7 @@ def main() -> None:
         cost = 100 * (1 - watched / unwatched)
         out.write(f"single run: unwatched (REST play) {unwatched:.0f} steps/s, watched "
                   f"{watched:.0f} steps/s, streaming costs {cost:.1f}%\n")
+    fair_share(out)
 
 
 if __name__ == "__main__":
