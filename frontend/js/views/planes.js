@@ -2,11 +2,12 @@
 // (blue < 0 < orange, white at 0) on a res x res image, scaled up by drawImage, with optional line
 // segments on top. Canvas only, no Plotly: the 2-D unit panels draw dozens of these every frame.
 
+// Column titles: short (they head narrow columns), the full formula as a tooltip.
 export const STAGE_TITLES = {
-  pre: () => "pre-activation θ₀ + θ₁x₁ + θ₂x₂",
-  post: (activation) => `activation h = ${activation}[·]`,
-  weighted: () => "weighted φ·h",
-  output: () => "sum f = φ₀ + Σ φ·h",
+  pre: () => ["pre-activation", "θ₀ + θ₁x₁ + θ₂x₂"],
+  post: (activation) => [`${activation}[·]`, `activation h = ${activation}[θ₀ + θ₁x₁ + θ₂x₂]`],
+  weighted: () => ["weighted φ·h", "the unit's output weight φ times its activation h"],
+  output: () => ["sum f", "f = φ₀ + Σ φ·h: the network's output"],
 };
 
 // 256 colours from -1 (blue) through 0 (white) to +1 (orange): the P(y=1) scale's ends.

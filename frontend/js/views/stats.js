@@ -2,6 +2,8 @@
 // lecture's formula, and linear regions against the lecture's bound. Writes text only.
 // A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 
+import { boundName, generalFormula } from "./bounds.js";
+
 export class StatsView {
   /** element: a container holding <dd data-stat="name"> cells. */
   constructor(element) {
@@ -63,7 +65,7 @@ function lossLabel(name) {
 // weights and biases only, so batch norm's scale and shift (2 per hidden unit) come on top.
 function formula(run, cfg) {
   const lecture = run.lecture_parameter_count;
-  if (lecture === null || lecture === undefined) return "lecture formula: for 1 input, 1 output";
+  if (lecture === null || lecture === undefined) return generalFormula(run) ?? "lecture formula: for 1 input, 1 output";
   const d = cfg.hidden_units;
   const k = cfg.depth;
   if (k === 0) return `no hidden layer: y = β₀ + β₁x, ${lecture} parameters`;
@@ -87,6 +89,6 @@ function regions(run, piecewise) {
   if (run.region_bound === null || run.region_bound === undefined) return String(run.linear_regions);
   const bound = run.region_bound; // beyond 2^53 the server sends a float: write it as a power
   const text = bound >= 1e9 ? bound.toExponential(2).replace("e+", "×10^") : bound.toLocaleString("en-US");
-  const name = Array.isArray(run.config.model.hidden_units) ? "∏(D_k+1)" : "(D+1)^K";
+  const name = boundName(run);
   return `${run.linear_regions} of at most ${name} = ${text}`;
 }

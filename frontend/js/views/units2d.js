@@ -45,8 +45,8 @@ export class Units2dView {
   }
 
   #build(rows, stages, activation) {
-    const cell = Math.round(Math.max(44, Math.min(92, 540 / rows.length)));
-    this.element.style.setProperty("--cell", `${cell}px`);
+    const cell = 92; // canvas pixels (CSS --cell scales it to the rows and the layout)
+    this.element.style.setProperty("--rows", String(rows.length));
     this.element.style.setProperty("--stages", String(stages.length));
     const parts = [document.createElement("span")];
     for (const stage of stages) parts.push(heading(STAGE_TITLES[stage](activation)));
@@ -136,9 +136,10 @@ function rowsOf(units, model) {
   return units.weighted[0].map((_, c) => ({ index: c, unit: null, label: names[c] ?? `input ${c + 1}` }));
 }
 
-function heading(text) {
+function heading([text, formula]) {
   const span = document.createElement("span");
   span.className = "stage-title";
   span.textContent = text;
+  span.title = formula;
   return span;
 }
