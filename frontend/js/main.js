@@ -54,6 +54,8 @@ const plane = views.register(["2d"], new Plane2dView($("plot-plane2d"), { onClic
 views.register(["digits"], new DigitsView($("plot-confusion"), $("digit-samples")));
 views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
 
+// Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
+window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });
 const frames = new FrameQueue(drawFrame);
 const route = messageRouter({ snapshot: drawSnapshot, frame: (frame) => frames.push(frame), error: serverError, deleted,
   weights_set: (message) => notices.change("live", message.message) });
