@@ -112,3 +112,21 @@ def test_the_projector_layout_fits_the_plots_on_a_1920x1080_screen(browser, serv
         assert page.locator(".sidebar").is_visible()
     finally:
         context.close()
+
+
+def test_the_numbers_name_the_region_bound_and_sum_the_parameters_by_layer(page, server):
+    open_playground(page, server.url, CIRCLE.replace("hidden_units=4", "hidden_units=8"))
+    stepped(page)
+    served = api(server.url).get(f"/api/runs/{run_id(page)}").json()
+    assert served["region_bound_kind"] == "zaslavsky"
+    regions = page.locator('[data-stat="linear_regions"]').inner_text()
+    assert regions.endswith(f"Σⱼ₌₀² C(8, j) = {served['region_bound']}"), regions
+    terms = " + ".join(f"{fan_in + 1}·{fan_out}" for fan_in, fan_out in served["parameter_terms"])
+    total = sum((fan_in + 1) * fan_out for fan_in, fan_out in served["parameter_terms"])
+    assert total == served["parameter_count"]
+    formula = page.locator('[data-stat="formula"]').inner_text()
+    assert formula == f"Σ (D_{{k−1}}+1)·D_k = {terms} = {total}", formula
+
+    page.check("#toggle-logstep")
+    assert page.evaluate("document.getElementById('plot-loss').layout.xaxis.type") == "log"
+    assert "logstep=1" in page.evaluate("location.hash")
