@@ -126,13 +126,16 @@ export class Units2dView {
   }
 }
 
+const FEATURE_NAMES = { x1_squared: "x₁²", x2_squared: "x₂²", x1_x2: "x₁x₂", sin_pi_x1: "sin(πx₁)",
+  sin_pi_x2: "sin(πx₂)" };
+
 // One row per unit of the last hidden layer (depth 0: per input and feature column).
 function rowsOf(units, model) {
   if (units.layers.length) {
     const count = units.layers[units.layers.length - 1].post.length;
     return Array.from({ length: count }, (_, u) => ({ index: u, unit: u, label: `unit ${u + 1}` }));
   }
-  const names = ["x₁", "x₂", ...(model.features ?? [])];
+  const names = ["x₁", "x₂", ...(model.features ?? []).map((name) => FEATURE_NAMES[name] ?? name)];
   return units.weighted[0].map((_, c) => ({ index: c, unit: null, label: names[c] ?? `input ${c + 1}` }));
 }
 
