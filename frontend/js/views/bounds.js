@@ -23,3 +23,12 @@ export function generalFormula(run) {
   const extra = run.batch_norm_parameters ? ` + ${run.batch_norm_parameters} (batch norm γ, β)` : "";
   return `Σ (D_{k−1}+1)·D_k = ${parts.join(" + ")}${extra} = ${run.parameter_count.toLocaleString("en-US")}`;
 }
+
+/**
+ * The region count's text with the exact count of the 2-D polygons when the server sends them
+ * (function.polygons: one entry per convex linear region), e.g. "19 of at most ... (exact: 18)".
+ */
+export function exactRegions(text, fn) {
+  if (!Array.isArray(fn?.polygons)) return text;
+  return `${text} · exact: ${fn.polygons.length}`;
+}

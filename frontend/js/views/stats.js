@@ -2,7 +2,7 @@
 // lecture's formula, and linear regions against the lecture's bound. Writes text only.
 // A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 
-import { boundName, generalFormula } from "./bounds.js";
+import { boundName, exactRegions, generalFormula } from "./bounds.js";
 
 export class StatsView {
   /** element: a container holding <dd data-stat="name"> cells. */
@@ -22,7 +22,7 @@ export class StatsView {
   }
 
   /** A frame: its Run; options name the piecewise-linear activations, where regions are counted. */
-  update({ run, options }) {
+  update({ run, options, function: fn }) {
     if (!run) return;
     const piecewise = new Set(options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
     const cfg = run.config?.model ?? {};
@@ -41,7 +41,7 @@ export class StatsView {
     this.#set("device", run.device);
     this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
     this.#set("formula", formula(run, cfg));
-    this.#set("linear_regions", regions(run, piecewise.has(cfg.activation)));
+    this.#set("linear_regions", exactRegions(regions(run, piecewise.has(cfg.activation)), fn));
     this.#set("loss", run.loss ? lossLabel(run.loss) : "–");
   }
 
