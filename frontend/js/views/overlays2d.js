@@ -43,6 +43,15 @@ export function polygonTrace(polygons) {
   };
 }
 
+/**
+ * The exact boundary's segments [[[x0, y0], [x1, y1]], ...] from function.boundary, sent either as
+ * that list or as {segments, ...}; null when the function has none (then the contour is drawn).
+ */
+export function boundarySegments(boundary) {
+  const segments = Array.isArray(boundary) ? boundary : boundary?.segments;
+  return Array.isArray(segments) ? segments : null;
+}
+
 /** The exact decision boundary: segments [[[x0, y0], [x1, y1]], ...] as one broken line. */
 export function boundaryTrace(segments) {
   const x = [];

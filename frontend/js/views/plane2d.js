@@ -4,7 +4,7 @@
 import { CLASS_COLORS, PROBABILITY_SCALE } from "./palette.js";
 import { COLORS, PLOT_CONFIG, VALUE_SCALE, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
-import { boundaryTrace, jointLineTraces, polygonTrace } from "./overlays2d.js";
+import { boundarySegments, boundaryTrace, jointLineTraces, polygonTrace } from "./overlays2d.js";
 
 export class Plane2dView {
   /** options.onClick({x, y, pixelDistance}) when the plane is clicked (custom data). */
@@ -109,8 +109,9 @@ export class Plane2dView {
         hovertemplate: `${binary ? "P(y=1)" : "f"} = %{z:.3f}<extra></extra>`,
       });
     }
-    if (task === "binary" && Array.isArray(fn.boundary)) {
-      traces.push(boundaryTrace(fn.boundary)); // exact segments (ReLU nets without features)
+    const segments = task === "regression" ? null : boundarySegments(fn.boundary);
+    if (segments) {
+      traces.push(boundaryTrace(segments)); // exact segments (piecewise-linear nets without features)
     } else if (task === "binary") {
       traces.push({
         type: "contour", x: fn.x, y: fn.y, z: fn.z, showscale: false, hoverinfo: "skip",
