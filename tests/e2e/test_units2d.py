@@ -110,6 +110,15 @@ def test_the_projector_layout_fits_the_plots_on_a_1920x1080_screen(browser, serv
         page.screenshot(path=screenshots / "projector-1920x1080.png")
         page.uncheck("#toggle-projector")
         assert page.locator(".sidebar").is_visible()
+
+        open_playground(page, server.url, "#dataset=sine&hidden_units=8&depth=1&projector=1")
+        stepped(page)
+        page.wait_for_timeout(400)
+        assert page.locator(".sidebar").is_hidden()  # the layout came from the link
+        for selector in ["#plot-fit1d", "#plot-loss", ".view-units"]:
+            box = page.locator(selector).bounding_box()
+            assert box and box["y"] + box["height"] <= 1080, (selector, box)
+        page.screenshot(path=screenshots / "projector-1d-1920x1080.png")
     finally:
         context.close()
 
