@@ -293,5 +293,6 @@ def compact_planes(values: np.ndarray, digits: int = THUMBNAIL_DIGITS) -> np.nda
     scale = 10.0 ** (digits - 1 - np.floor(np.log10(safe)))
     with np.errstate(over="ignore", invalid="ignore"):
         rounded = np.round(values * scale) / scale
-    return np.clip(np.where(np.isfinite(rounded), rounded, values), -FLOAT32_MAX,
-                   FLOAT32_MAX).astype(np.float32)
+    # C order: orjson serializes only contiguous arrays (depth 0's weighted planes are a transpose)
+    return np.ascontiguousarray(np.clip(np.where(np.isfinite(rounded), rounded, values),
+                                        -FLOAT32_MAX, FLOAT32_MAX), dtype=np.float32)

@@ -318,4 +318,8 @@ def test_every_lessons_config_is_a_run_config_the_server_accepts(client: TestCli
         created = client.post("/api/runs", json=lesson["config"])
         assert created.status_code == 201, (lesson["id"], created.text)
         client.delete(f"/api/runs/{created.json()['id']}")
-        assert set(lesson.get("view", {})) <= {"baseline", "regions"}, lesson["id"]
+        scoped = {"baseline", "regions", "discrete", "joints"}  # the toggles a lesson may set
+        assert set(lesson.get("view", {})) <= scoped, lesson["id"]
+        # a lesson's pace (js/pace.js): steps/s within the play message's bounds, "epoch" or "max"
+        pace = lesson.get("pace", "max")
+        assert pace in ("max", "epoch") or 0.1 <= pace <= 100_000, lesson["id"]

@@ -78,7 +78,7 @@ export const CONTRACT = deepFreeze(
   "applied": ["none", "live", "rebuilt", "data"],
   "options": ["datasets", "activations", "optimizers", "momentum_optimizers", "inits", "limits",
               "bounds", "defaults", "features"],
-  "limits": ["max_units_shown", "max_user_points"],
+  "limits": ["max_units_shown", "max_user_points", "frame_rate"],
   "pending": {"applied": [], "run": []}
 }
 );

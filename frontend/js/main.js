@@ -8,6 +8,7 @@ import { bindKeys } from "./keys.js";
 import { fillLessonSelect, renderLesson } from "./lessons.js";
 import { Navigation } from "./navigation.js";
 import { Notices } from "./notices.js";
+import { PaceControl } from "./pace.js";
 import { RunSession } from "./session.js";
 import { Sharing } from "./sharing.js";
 import { RunStates } from "./states.js";
@@ -18,6 +19,8 @@ import { readHash, writeHash } from "./state/hash.js";
 import { messageRouter } from "./state/messages.js";
 import { Store } from "./state/store.js";
 import { ViewToggles } from "./toggles.js";
+import { addViewToggles } from "./extratoggles.js";
+import { ViewState } from "./viewstate.js";
 import { CaptionView } from "./views/captions.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
@@ -26,6 +29,7 @@ import { Plane2dView } from "./views/plane2d.js";
 import { KINDS, ViewRegistry, kindOf } from "./views/registry.js";
 import { StatsView } from "./views/stats.js";
 import { UnitsView } from "./views/units.js";
+import { Units2dView } from "./views/units2d.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,7 +52,10 @@ const fit1d = views.register(["1d"], new Fit1dView($("plot-fit1d"), { onClick: (
 views.register(["1d"], new UnitsView($("plot-units"), $("units-caption")));
 const plane = views.register(["2d"], new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.click(click) }));
 views.register(["digits"], new DigitsView($("plot-confusion"), $("digit-samples")));
+views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
 
+// Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
+window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });
 const frames = new FrameQueue(drawFrame);
 const route = messageRouter({ snapshot: drawSnapshot, frame: (frame) => frames.push(frame), error: serverError, deleted,
   weights_set: (message) => notices.change("live", message.message) });
@@ -72,7 +79,11 @@ const sharing = new Sharing({
   makeCopy: (id) => checkpoints.fork(id) });
 const states = new RunStates({ notices, session, sharing, restart: (config) => navigation.start(config) });
 const toggles = new ViewToggles({ loss, fit1d, plane }, () => saveHash());
-const navigation = new Navigation({ store, session, sharing, notices, toggles, openLesson });
+addViewToggles(toggles, { loss, fit1d, plane });
+const pace = new PaceControl({ slider: $("pace-slider"), epoch: $("pace-epoch"), value: $("pace-value"),
+  measured: $("pace-measured") }, () => { saveHash(); if (store.run?.status === "running") session.play(paceCap()); });
+const viewState = new ViewState([toggles, pace]);
+const navigation = new Navigation({ store, session, sharing, notices, toggles: viewState, openLesson });
 
 // ---------- from the server ----------
 
@@ -107,6 +118,9 @@ function drawRun(run, configChanged) {
   $("play").querySelector(".label").textContent = running ? "Pause" : "Play";
   states.diverged(run);
   states.failed(run);
+  pace.showMeasured(run);
+  // one epoch per frame follows the batch size and the data: a changed config may change the cap
+  if (configChanged && running && pace.pace === "epoch" && paceCap() !== run.pace) session.play(paceCap());
   saveHash();
 }
 
@@ -119,7 +133,12 @@ function deleted() {
 }
 
 function saveHash() { // the run's config, the lesson and the view, so the link reproduces them
-  if (store.run) writeHash({ config: store.run.config, lesson: store.lesson, watch: sharing.watchId, view: toggles.changed });
+  if (store.run) writeHash({ config: store.run.config, lesson: store.lesson, watch: sharing.watchId, view: viewState.changed });
+}
+
+/** The steps/s cap a play sends now (null: as fast as it goes). */
+function paceCap() {
+  return pace.cap(store.run, store.data?.train.x.length ?? 1, store.options);
 }
 
 // ---------- to the server ----------
@@ -135,7 +154,7 @@ function chooseDataset(name) {
   const info = store.dataset(name);
   const points = info?.custom ? custom.startingPoints(info, store.data) : null;
   const partial = { dataset: { name, points } };
-  writeHash({ config: mergeConfig(store.run?.config, partial), view: toggles.changed }, { push: true });
+  writeHash({ config: mergeConfig(store.run?.config, partial), view: viewState.changed }, { push: true });
   change("dataset", name, partial);
 }
 
@@ -172,14 +191,14 @@ function openLesson(id) {
   const lesson = store.findLesson(store.lesson);
   $("lesson").value = store.lesson ?? "";
   renderLesson($("lesson-card"), lesson);
-  toggles.openLesson(lesson);
+  viewState.openLesson(lesson);
 }
 
 // ---------- page controls ----------
 
 function togglePlay() {
   if (store.run?.status === "running") session.pause();
-  else session.play();
+  else session.play(paceCap());
 }
 
 const step = () => session.step(Number($("step-size").value));

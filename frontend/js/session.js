@@ -57,7 +57,11 @@ export class RunSession {
     if (old && old !== id) api.deleteRun(old).catch(() => {});
   }
 
-  play() { return this.#send(clientMessage("play")); }
+  /** Play at most stepsPerSecond steps per second (null or omitted: as fast as it goes). */
+  play(stepsPerSecond = null) {
+    return this.#send(clientMessage("play", { steps_per_second: stepsPerSecond }));
+  }
+
   pause() { return this.#send(clientMessage("pause")); }
   step(steps) { return this.#send(clientMessage("step", { steps })); }
   reset() { return this.#send(clientMessage("reset")); }

@@ -17,15 +17,19 @@ import numpy as np
 import pytest
 import torch
 
-from models.analysis import linear_regression, piecewise_1d
+from models.analysis import evaluate, linear_regression, piecewise_1d
 from models.datasets import DATASETS, DatasetConfig, make_dataset
 from models.engine import RunConfig, Trainer, TrainingConfig
 from models.network import ModelConfig, lecture_parameter_count
+from models.pictures import region_bound_for
+from models.regions import region_map_2d
 
 LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
 LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
-          "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares"}
+          "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
+          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with"}
+REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
 def merged(config: dict, change: dict) -> dict:
@@ -95,6 +99,89 @@ def check_claim(lesson: dict) -> list[str]:
                           f"comparison's {roughness(other):.4f}")
     if "matches_least_squares" in claim:
         failed += compare_least_squares(trainer, claim["matches_least_squares"])
+    if "regions_2d" in claim:
+        failed += check_regions_2d(trainer, claim["regions_2d"])
+    if "accuracy_without" in claim:
+        failed += compare_accuracy(config, claim["accuracy_without"], steps)
+    if "shared_kinks" in claim:
+        failed += check_shared_kinks(trainer, claim["shared_kinks"])
+    if "smooth_with" in claim:
+        failed += compare_smoothness(trainer, train(merged(config, claim["smooth_with"]), steps))
+    return failed
+
+
+def check_regions_2d(trainer: Trainer, claim: dict) -> list[str]:
+    """At least claim["min"] linear regions on the input square (distinct activation patterns on a
+    grid), and never more than the bound for the net's widths (Zaslavsky's for one layer)."""
+    model = trainer.config.model
+    data = trainer.group.dataset(Trainer.RUN_ID)
+    (_, count) = region_map_2d(trainer.module().affine_layers(), model.activation,
+                               *data.info.input_range, REGION_GRID)
+    bound, _ = region_bound_for([2, *model.hidden_widths(), model.outputs], model.activation)
+    failed = []
+    if count < claim["min"]:
+        failed.append(f"{count} linear regions, claimed >= {claim['min']}")
+    if count > bound:
+        failed.append(f"{count} linear regions, more than the bound {bound}")
+    return failed
+
+
+def compare_accuracy(config: dict, claim: dict, steps: int) -> list[str]:
+    """The same lesson with claim["config"] changed (e.g. no input features) stays at or below
+    claim["max_accuracy"]: what the lesson adds is what makes the difference."""
+    other = train(merged(config, claim["config"]), steps).status()
+    if not (other.accuracy or 0.0) <= claim["max_accuracy"]:
+        return [f"without the change the test accuracy is {other.accuracy}, claimed <= "
+                f"{claim['max_accuracy']}"]
+    return []
+
+
+def check_shared_kinks(trainer: Trainer, claim: dict) -> list[str]:
+    """Every output's exact kinks (at least claim["min"]) are at the same x: the outputs read the
+    same hidden units, so they bend at the same joints."""
+    (lo, hi), = trainer.group.dataset(Trainer.RUN_ID).info.input_range
+    pieces = piecewise_1d(trainer.module().affine_layers(), trainer.config.model.activation, lo, hi)
+    kinks = [np.asarray(piece.breakpoints) for piece in pieces]
+    failed = []
+    if len(kinks) < 2:
+        failed.append(f"{len(kinks)} output(s): nothing to share")
+    if min(len(k) for k in kinks) < claim["min"]:
+        failed.append(f"kinks per output {[len(k) for k in kinks]}, claimed >= {claim['min']}")
+    elif any(len(k) != len(kinks[0]) or not np.allclose(k, kinks[0], atol=1e-6) for k in kinks):
+        failed.append(f"the outputs' kinks differ: {[k.round(4).tolist() for k in kinks]}")
+    return failed
+
+
+def second_differences(trainer: Trainer, x: np.ndarray) -> np.ndarray:
+    """|f(x[i-1]) - 2 f(x[i]) + f(x[i+1])| on an even grid, from a float64 forward pass."""
+    layers = [(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+              for w, b in trainer.module().affine_layers()]
+    y = evaluate(layers, trainer.config.model.activation, x[:, None])[:, 0]
+    return np.abs(y[:-2] - 2 * y[1:-1] + y[2:])
+
+
+def compare_smoothness(trainer: Trainer, smooth: Trainer) -> list[str]:
+    """This (piecewise-linear) net is straight between its exact kinks, and it has some; the other
+    (smooth activation) curves nearly everywhere: its second differences are non-zero at 90% of a
+    grid where this net's vanish."""
+    (lo, hi), = trainer.group.dataset(Trainer.RUN_ID).info.input_range
+    x = np.linspace(lo, hi, 401)
+    kinks, _ = kinks_and_regions(trainer)
+    (piece,) = piecewise_1d(trainer.module().affine_layers(), trainer.config.model.activation,
+                            lo, hi)
+    step = x[1] - x[0]
+    near_kink = np.array([np.any(np.abs(np.asarray(piece.breakpoints) - v) <= step * 1.01)
+                          for v in x[1:-1]], dtype=bool)
+    straight = second_differences(trainer, x)
+    curved = second_differences(smooth, x)
+    scale = 1e-9 * max(1.0, float(np.abs(straight).max()))
+    failed = []
+    if kinks == 0:
+        failed.append("the piecewise-linear net has no kinks")
+    if straight[~near_kink].max() > scale:
+        failed.append(f"not straight between kinks: second difference {straight[~near_kink].max()}")
+    if np.mean(curved > 1e-7) < 0.9:
+        failed.append(f"the smooth net is straight at {np.mean(curved <= 1e-7):.0%} of the grid")
     return failed
 
 

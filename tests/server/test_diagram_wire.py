@@ -188,3 +188,18 @@ def test_with_input_features_the_diagram_takes_the_feature_columns(client: TestC
     res = len(units["x"])
     close_to_three_digits(units["layers"][0]["pre"], pre[0].reshape(-1, res, res))
     close_to_three_digits(units["output"], output.reshape(1, res, res))
+
+
+def test_a_linear_model_with_features_sends_each_columns_weighted_plane(client) -> None:
+    """Depth 0 with input features on 2 inputs: `weighted` is (outputs, inputs + F, res, res), each
+    column's term w_c * column_c(x) on the grid (it was a transposed array the encoder refused)."""
+    run = create(client, {"dataset": {"name": "circle"},
+                          "model": {"depth": 0, "features": ["x1_squared", "x2_squared"]}})
+    client.post(f"/api/runs/{run['id']}/train", json={"steps": 5})
+    units = function_of(client, run["id"])["units"]
+    weight = np.array(client.get(f"/api/runs/{run['id']}/weights").json()["layers"][0]["weight"])
+    grid_x, grid_y = np.meshgrid(np.array(units["x"]), np.array(units["y"]))
+    columns = [grid_x, grid_y, grid_x ** 2, grid_y ** 2]  # raw inputs, then features (sorted)
+    assert np.array(units["weighted"]).shape == (1, 4, *grid_x.shape)
+    for c, column in enumerate(columns):
+        close_to_three_digits(units["weighted"][0][c], weight[0, c] * column)

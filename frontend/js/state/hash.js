@@ -6,8 +6,11 @@
 import { FIELDS, field } from "./fields.js";
 
 // View toggles as 1/0: `log` (loss log scale), `baseline` (1-D linear regression), `regions` (2-D
-// linear regions). The page writes only those that differ from their defaults.
-const VIEW_KEYS = ["log", "baseline", "regions"];
+// linear regions), `logstep` (loss against log step), `test` (test points shown), `discrete` (2-D
+// predicted class), `joints` (2-D joint lines), `projector` (the projector layout). The page writes
+// only those that differ from their defaults. `pace` is a value: steps/s, "epoch" or "max".
+const VIEW_KEYS = ["log", "baseline", "regions", "logstep", "test", "discrete", "joints", "projector"];
+const VIEW_VALUES = ["pace"];
 
 let known = null; // the hash this module last wrote or reported: not news when it comes back
 
@@ -71,6 +74,7 @@ export function readHash(hash = window.location.hash) {
   }
   const view = {};
   for (const key of VIEW_KEYS) if (params.has(key)) view[key] = decode("bool", params.get(key));
+  for (const key of VIEW_VALUES) if (params.get(key)) view[key] = params.get(key);
   return { config, lesson: params.get("lesson"), watch: params.get("watch") || null, view };
 }
 
@@ -91,6 +95,7 @@ export function writeHash({ config, lesson = null, watch = null, view = {} }, { 
     if (text !== null) params.set(spec.key, text);
   }
   for (const key of VIEW_KEYS) if (key in view) params.set(key, encode("bool", view[key]));
+  for (const key of VIEW_VALUES) if (view[key] != null) params.set(key, String(view[key]));
   const hash = `#${params.toString().replaceAll("%7C", "|").replaceAll("%3B", ";").replaceAll("%2C", ",")}`;
   known = hash;
   if (hash === window.location.hash) return;

@@ -12,6 +12,7 @@ export class Fit1dView {
   constructor(element, { onClick } = {}) {
     this.element = element;
     this.showBaseline = false;
+    this.showTest = true;
     this.data = null;
     this.fn = null;
     this.breakpointCount = 0;
@@ -50,6 +51,12 @@ export class Fit1dView {
     this.#draw();
   }
 
+  /** Show or hide the test points. */
+  setShowTest(on) {
+    this.showTest = on;
+    this.#draw();
+  }
+
   get binary() {
     return this.data?.task === "binary";
   }
@@ -58,36 +65,39 @@ export class Fit1dView {
     const traces = [...this.#dataTraces(), ...this.#fitTraces()];
     plotly().react(this.element, traces, this.#layout());
     this.element.dataset.breakpoints = String(this.breakpointCount);
+    this.element.dataset.sharedKinks = String(this.sharedKinks ?? 0);
   }
 
   #dataTraces() {
     if (!this.data) return [];
     this.dataTraces ??= this.#buildDataTraces();
-    return this.dataTraces;
+    return this.showTest ? this.dataTraces : this.dataTraces.filter((t) => !t.name.startsWith("test"));
   }
 
   #buildDataTraces() {
-    const points = (split, name, color, filled) => ({
-      type: "scatter", mode: "markers", name,
-      x: split.x.map((p) => p[0]), y: split.y.map(Number),
+    // one output: y is flat (N,); several: (N, outputs) rows, drawn as one set of points each
+    const outputs = outputCount(this.data);
+    const points = (split, name, color, filled, o) => ({
+      type: "scatter", mode: "markers", name: o === 0 ? name : `${name} y${o + 1}`,
+      x: split.x.map((p) => p[0]), y: split.y.map((y) => Number(outputs > 1 ? y[o] : y)),
       marker: {
-        size: 7, color: filled ? color : "rgba(255,255,255,0.9)",
+        size: 7, color: filled ? color : "rgba(255,255,255,0.9)", symbol: OUTPUT_SYMBOLS[o % OUTPUT_SYMBOLS.length],
         line: { color, width: 1.6 }, opacity: 0.9,
       },
-      hovertemplate: `${name}: x=%{x:.3f}, y=%{y:.3f}<extra></extra>`,
+      hovertemplate: `${name}${outputs > 1 ? ` y${o + 1}` : ""}: x=%{x:.3f}, y=%{y:.3f}<extra></extra>`,
     });
-    return [
-      points(this.data.train, "train", COLORS.train, true),
-      points(this.data.test, "test", COLORS.test, false),
-    ];
+    const traces = [];
+    for (let o = 0; o < outputs; o += 1) {
+      traces.push(points(this.data.train, "train", COLORS.train, true, o),
+        points(this.data.test, "test", COLORS.test, false, o));
+    }
+    return traces;
   }
 
   #fitTraces() {
     const fn = this.fn;
     this.breakpointCount = 0;
     if (!fn) return [];
-    const curve = fn.y[0];
-    const drawn = this.binary ? probabilityCurve(fn.x, curve) : { x: fn.x, y: curve };
     const traces = [];
     if (this.showBaseline && fn.baseline && !this.binary) {
       const [lo, hi] = [fn.x[0], fn.x[fn.x.length - 1]];
@@ -99,21 +109,26 @@ export class Fit1dView {
         hovertemplate: `linear regression: y = ${fmt(beta0)} + ${fmt(beta1)}x<extra></extra>`,
       });
     }
-    traces.push({
-      type: "scatter", mode: "lines", name: this.binary ? "P(y=1 | x)" : "network",
-      x: drawn.x, y: drawn.y, line: { color: COLORS.fit, width: 3 },
-      hovertemplate: `${this.binary ? "P(y=1)" : "f(x)"} = %{y:.3f} at x = %{x:.3f}<extra></extra>`,
-    });
-    const kinks = fn.piecewise?.breakpoints?.[0] ?? [];
-    this.breakpointCount = kinks.length;
-    if (kinks.length) {
+    // one curve per output (two_outputs: both read the same hidden units, so they bend together)
+    fn.y.forEach((curve, o) => {
+      const suffix = o === 0 ? "" : ` y${o + 1}`;
+      const drawn = this.binary ? probabilityCurve(fn.x, curve) : { x: fn.x, y: curve };
       traces.push({
-        type: "scatter", mode: "markers", name: "kinks",
-        x: kinks, y: kinks.map((k) => interpolate(drawn.x, drawn.y, k)),
-        marker: { size: 10, symbol: "circle", color: "#fff", line: { color: COLORS.kink, width: 2.5 } },
-        hovertemplate: "kink at x = %{x:.3f}<extra></extra>",
+        type: "scatter", mode: "lines", name: (this.binary ? "P(y=1 | x)" : "network") + suffix,
+        x: drawn.x, y: drawn.y, line: { color: OUTPUT_COLORS[o % OUTPUT_COLORS.length], width: 3, dash: o ? "dash" : "solid" },
+        hovertemplate: `${this.binary ? "P(y=1)" : `f${fn.y.length > 1 ? o + 1 : ""}(x)`} = %{y:.3f} at x = %{x:.3f}<extra></extra>`,
       });
-    }
+      const kinks = fn.piecewise?.breakpoints?.[o] ?? [];
+      if (o === 0) this.breakpointCount = kinks.length;
+      if (kinks.length) {
+        traces.push({
+          type: "scatter", mode: "markers", name: `kinks${suffix}`,
+          x: kinks, y: kinks.map((k) => interpolate(drawn.x, drawn.y, k)),
+          marker: { size: 10, symbol: "circle", color: "#fff", line: { color: COLORS.kink, width: 2.5 } },
+          hovertemplate: `kink${suffix} at x = %{x:.3f}<extra></extra>`,
+        });
+      }
+    });
     return traces;
   }
 
@@ -128,6 +143,8 @@ export class Fit1dView {
       layout.annotations = [{ text: this.stopped, xref: "paper", yref: "paper", x: 0.5, y: 0.5,
         showarrow: false, font: { color: COLORS.muted }, bgcolor: "rgba(255,255,255,0.85)" }];
     }
+    if (this.fn && this.fn.y.length > 1) layout.shapes = sharedKinkLines(this.fn);
+    this.sharedKinks = this.fn && this.fn.y.length > 1 ? layout.shapes.length : 0;
     if (this.binary) {
       layout.shapes = [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0.5, y1: 0.5,
         line: { color: COLORS.muted, width: 1, dash: "dot" } }];
@@ -138,7 +155,7 @@ export class Fit1dView {
   // Fixed from the data, so a wild early fit (or a diverging one) does not rescale the picture.
   #yRange() {
     if (this.binary) return [-0.08, 1.08];
-    const ys = this.data ? [...this.data.train.y, ...this.data.test.y].map(Number) : [];
+    const ys = this.data ? [...this.data.train.y, ...this.data.test.y].flat().map(Number) : [];
     let lo = Math.min(-1, ...ys);
     let hi = Math.max(1, ...ys);
     if (ys.length) {
@@ -148,6 +165,24 @@ export class Fit1dView {
     const pad = Math.max(0.25, 0.15 * (hi - lo));
     return [lo - pad, hi + pad];
   }
+}
+
+const OUTPUT_COLORS = [COLORS.fit, "#7c3aed", "#0d9488"];
+const OUTPUT_SYMBOLS = ["circle", "diamond", "square"];
+
+function outputCount(data) {
+  const first = data.train.y[0] ?? data.test.y[0];
+  return Array.isArray(first) ? first.length : 1;
+}
+
+// A faint vertical line at every kink x that all outputs share (a shared hidden unit's joint).
+function sharedKinkLines(fn) {
+  const [first, ...others] = fn.piecewise?.breakpoints ?? [];
+  const near = (list, x) => list.some((k) => Math.abs(k - x) < 1e-6 * (1 + Math.abs(x)));
+  return (first ?? []).filter((x) => others.every((list) => near(list, x))).map((x) => ({
+    type: "line", layer: "below", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+    line: { color: COLORS.kink, width: 1.2, dash: "dot" }, opacity: 0.6,
+  }));
 }
 
 // sig[f(x)] is not piecewise linear: sample it densely. f itself is exact by linear interpolation

@@ -10,6 +10,7 @@ export class LossView {
   constructor(element) {
     this.element = element;
     this.logScale = true; // losses span orders of magnitude; the checkbox starts ticked too
+    this.logStep = false; // a log step axis keeps the first steps readable on a long run
     this.lossName = "loss";
     this.count = 0;
     this.low = Infinity; // the smallest and largest finite positive loss drawn, for log ticks
@@ -61,6 +62,13 @@ export class LossView {
     });
   }
 
+  /** Step on a log axis (step 0 is not drawn there) or a linear one. */
+  setLogStep(on) {
+    this.logStep = on;
+    plotly().relayout(this.element, { "xaxis.type": on ? "log" : "linear", "xaxis.autorange": true,
+      "xaxis.rangemode": on ? "normal" : "tozero", "xaxis.title.text": on ? "step (log)" : "step" });
+  }
+
   // Keep the loss range; true when the log-axis ticks must change (rarely: a new decade).
   #track(history) {
     for (const v of [...history.train_loss, ...history.test_loss]) {
@@ -105,7 +113,8 @@ export class LossView {
       showlegend: true,
       legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
       margin: { l: 74, r: 12, t: 28, b: 50 },
-      xaxis: axis({ title: { text: "step", standoff: 6 }, rangemode: "tozero" }),
+      xaxis: axis({ title: { text: this.logStep ? "step (log)" : "step", standoff: 6 },
+        type: this.logStep ? "log" : "linear", rangemode: this.logStep ? "normal" : "tozero" }),
       yaxis: axis({ title: { text: LOSS_TITLES[this.lossName] ?? this.lossName, standoff: 8 }, type: this.logScale ? "log" : "linear",
         tickvals: this.logScale ? this.ticks?.values : undefined,
         ticktext: this.logScale ? this.ticks?.text : undefined,

@@ -4,12 +4,16 @@
 import { CLASS_COLORS, PROBABILITY_SCALE } from "./palette.js";
 import { COLORS, PLOT_CONFIG, VALUE_SCALE, axis, baseLayout, plotly } from "./theme.js";
 import { onPlotAreaClick } from "./plotclick.js";
+import { boundarySegments, boundaryTrace, jointLineTraces, polygonTrace } from "./overlays2d.js";
 
 export class Plane2dView {
   /** options.onClick({x, y, pixelDistance}) when the plane is clicked (custom data). */
   constructor(element, { onClick } = {}) {
     this.element = element;
     this.showRegions = false;
+    this.showTest = true; // test points
+    this.discrete = false; // the predicted class instead of P(y = 1)
+    this.jointLines = false; // each first-layer unit's joint line
     this.data = null;
     this.fn = null;
     plotly().newPlot(element, [], baseLayout(), PLOT_CONFIG);
@@ -42,10 +46,36 @@ export class Plane2dView {
     this.#draw();
   }
 
+  setShowTest(on) {
+    this.showTest = on;
+    this.#draw();
+  }
+
+  setDiscrete(on) {
+    this.discrete = on;
+    this.#draw();
+  }
+
+  setJointLines(on) {
+    this.jointLines = on;
+    this.#draw();
+  }
+
   #draw() {
-    const traces = [...this.#surface(), ...this.#points()];
+    const traces = [...this.#surface(), ...this.#overlays(), ...this.#points()];
     plotly().react(this.element, traces, this.#layout());
     this.element.dataset.heatmap = traces.some((t) => t.type === "heatmap") ? "1" : "0";
+    this.element.dataset.polygons = String(this.showRegions && this.fn?.polygons ? this.fn.polygons.length : 0);
+  }
+
+  // Joint lines (when ticked) and the exact region outlines (with "linear regions", when sent).
+  #overlays() {
+    const fn = this.fn;
+    if (!fn) return [];
+    const traces = [];
+    if (this.showRegions && Array.isArray(fn.polygons)) traces.push(polygonTrace(fn.polygons));
+    if (this.jointLines) traces.push(...jointLineTraces(fn.units));
+    return traces;
   }
 
   #surface() {
@@ -53,16 +83,18 @@ export class Plane2dView {
     if (!fn) return [];
     const task = this.data?.task;
     const traces = [];
-    if (this.showRegions && fn.regions) {
+    if (this.showRegions && fn.regions && !Array.isArray(fn.polygons)) {
       traces.push({
         type: "heatmap", x: fn.x, y: fn.y, z: fn.regions.map((row) => row.map(scramble)),
         colorscale: "Rainbow", showscale: false, opacity: 0.55, zmin: 0, zmax: 1,
         hovertemplate: "region %{text}<extra></extra>", text: fn.regions,
       });
-    } else if (task === "multiclass" && fn.classes) {
-      const k = this.data.classes;
+    } else if ((task === "multiclass" || (task === "binary" && this.discrete)) && (fn.classes || task === "binary")) {
+      // the predicted class: the server's argmax (multiclass), P(y=1) > 0.5 (binary)
+      const k = this.data.classes ?? 2;
+      const classes = task === "binary" ? fn.z.map((row) => row.map((p) => (p > 0.5 ? 1 : 0))) : fn.classes;
       traces.push({
-        type: "heatmap", x: fn.x, y: fn.y, z: fn.classes, zmin: -0.5, zmax: k - 0.5,
+        type: "heatmap", x: fn.x, y: fn.y, z: classes, zmin: -0.5, zmax: k - 0.5, name: "predicted class",
         colorscale: discreteScale(k), showscale: false, opacity: 0.35,
         hovertemplate: "predicted class %{z}<extra></extra>",
       });
@@ -77,7 +109,10 @@ export class Plane2dView {
         hovertemplate: `${binary ? "P(y=1)" : "f"} = %{z:.3f}<extra></extra>`,
       });
     }
-    if (task === "binary") {
+    const segments = task === "regression" ? null : boundarySegments(fn.boundary);
+    if (segments) {
+      traces.push(boundaryTrace(segments)); // exact segments (piecewise-linear nets without features)
+    } else if (task === "binary") {
       traces.push({
         type: "contour", x: fn.x, y: fn.y, z: fn.z, showscale: false, hoverinfo: "skip",
         contours: { start: 0.5, end: 0.5, size: 1, coloring: "none" },
@@ -90,7 +125,7 @@ export class Plane2dView {
   #points() {
     if (!this.data) return [];
     this.pointTraces ??= this.#buildPoints();
-    return this.pointTraces;
+    return this.showTest ? this.pointTraces : this.pointTraces.filter((t) => t.name !== "test");
   }
 
   #buildPoints() {

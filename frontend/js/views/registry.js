@@ -16,6 +16,20 @@ export class ViewRegistry {
     this.views = new Map(KINDS.map((kind) => [kind, []]));
     this.kind = null;
     this.options = null;
+    this.timings = null; // null, or {views: Map(name -> [ms per update]), frames: [time of each]}
+  }
+
+  /** Start recording each view's update() time and each frame drawn (opt-in: the bench and tests). */
+  enableTiming() {
+    this.timings = { views: new Map(), frames: [], since: performance.now() };
+  }
+
+  /** What was recorded since enableTiming: {seconds, frames, views: {name: [ms, ...]}}, or null. */
+  timingReport() {
+    const t = this.timings;
+    if (!t) return null;
+    return { seconds: (performance.now() - t.since) / 1000, frames: t.frames.length,
+      views: Object.fromEntries(t.views) };
   }
 
   /** Draw `view` for these kinds of data (KINDS for every kind). */
@@ -47,6 +61,18 @@ export class ViewRegistry {
 
   /** A frame {run, history (delta), function} of the run shown. */
   update(frame) {
-    for (const view of this.views.get(this.kind) ?? []) view.update({ ...frame, options: this.options });
+    const timings = this.timings;
+    if (timings) timings.frames.push(performance.now());
+    for (const view of this.views.get(this.kind) ?? []) {
+      if (!timings) {
+        view.update({ ...frame, options: this.options });
+        continue;
+      }
+      const start = performance.now();
+      view.update({ ...frame, options: this.options });
+      const name = view.constructor.name;
+      if (!timings.views.has(name)) timings.views.set(name, []);
+      timings.views.get(name).push(performance.now() - start);
+    }
   }
 }

@@ -2,6 +2,8 @@
 // lecture's formula, and linear regions against the lecture's bound. Writes text only.
 // A view of the registry (views/registry.js): setData(snapshot), update(frame), reset().
 
+import { boundName, exactRegions, generalFormula } from "./bounds.js";
+
 export class StatsView {
   /** element: a container holding <dd data-stat="name"> cells. */
   constructor(element) {
@@ -20,7 +22,7 @@ export class StatsView {
   }
 
   /** A frame: its Run; options name the piecewise-linear activations, where regions are counted. */
-  update({ run, options }) {
+  update({ run, options, function: fn }) {
     if (!run) return;
     const piecewise = new Set(options.activations.filter((a) => a.piecewise_linear).map((a) => a.name));
     const cfg = run.config?.model ?? {};
@@ -39,7 +41,7 @@ export class StatsView {
     this.#set("device", run.device);
     this.#set("parameter_count", run.parameter_count.toLocaleString("en-US"));
     this.#set("formula", formula(run, cfg));
-    this.#set("linear_regions", regions(run, piecewise.has(cfg.activation)));
+    this.#set("linear_regions", exactRegions(regions(run, piecewise.has(cfg.activation)), fn));
     this.#set("loss", run.loss ? lossLabel(run.loss) : "–");
   }
 
@@ -63,7 +65,7 @@ function lossLabel(name) {
 // weights and biases only, so batch norm's scale and shift (2 per hidden unit) come on top.
 function formula(run, cfg) {
   const lecture = run.lecture_parameter_count;
-  if (lecture === null || lecture === undefined) return "lecture formula: for 1 input, 1 output";
+  if (lecture === null || lecture === undefined) return generalFormula(run) ?? "lecture formula: for 1 input, 1 output";
   const d = cfg.hidden_units;
   const k = cfg.depth;
   if (k === 0) return `no hidden layer: y = β₀ + β₁x, ${lecture} parameters`;
@@ -87,6 +89,6 @@ function regions(run, piecewise) {
   if (run.region_bound === null || run.region_bound === undefined) return String(run.linear_regions);
   const bound = run.region_bound; // beyond 2^53 the server sends a float: write it as a power
   const text = bound >= 1e9 ? bound.toExponential(2).replace("e+", "×10^") : bound.toLocaleString("en-US");
-  const name = Array.isArray(run.config.model.hidden_units) ? "∏(D_k+1)" : "(D+1)^K";
+  const name = boundName(run);
   return `${run.linear_regions} of at most ${name} = ${text}`;
 }

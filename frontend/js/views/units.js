@@ -62,6 +62,9 @@ export class UnitsView {
     if (run.task !== "regression") {
       this.caption.textContent += " The sum f is the output before the sigmoid: P(y = 1) = sig[f].";
     }
+    if (fn.y.length > 1) {
+      this.caption.textContent += ` Weighted and sum are output y₁'s; the other ${fn.y.length - 1} output(s) weight the same units, so they bend at the same joints.`;
+    }
     if (joints.length) {
       this.caption.textContent += " ◆ marks each unit's joint, where its pre-activation crosses zero: "
         + "the unit bends there, and so does the output.";
