@@ -32,6 +32,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "12"))  # rounds per mode, alternati
 SETTLE = 0.2  # s after a switch before a round counts (the frame in flight is of the old mode)
 NETS = {"1-D sine": {"dataset": {"name": "sine"}, "model": {"hidden_units": 8, "depth": 2}},
         "2-D circle": {"dataset": {"name": "circle"}, "model": {"hidden_units": 8, "depth": 2}}}
+# the exact 2-D regions and boundary (models/regions2d.py), on and off, pictures on throughout
+EXACT = {"2-D 8x8": {"dataset": {"name": "circle"}, "model": {"hidden_units": 8, "depth": 2}},
+         "2-D 16": {"dataset": {"name": "circle"}, "model": {"hidden_units": 16}}}
 
 
 def serve(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thread]:
@@ -46,8 +49,11 @@ def serve(settings: Settings, port: int) -> tuple[uvicorn.Server, threading.Thre
     return server, thread
 
 
-def compare(server: uvicorn.Server, port: int, config: dict) -> dict[bool, list[dict]]:
-    """Rounds with and without the unit pictures, alternating, of one watched run."""
+def compare(server: uvicorn.Server, port: int, config: dict,
+            switch=None) -> dict[bool, list[dict]]:
+    """Rounds with and without the unit pictures (or what `switch(frames, on)` turns on and
+    off), alternating, of one watched run."""
+    switch = switch or (lambda frames, on: setattr(frames, "unit_pictures", on))
     training = server.config.app.state.training
     frames = training.runs.frames  # the FrameBuilder all views share
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/runs",
@@ -65,7 +71,7 @@ def compare(server: uvicorn.Server, port: int, config: dict) -> dict[bool, list[
         time.sleep(1.0)  # warm-up
         for turn in range(2 * ROUNDS):
             pictures = turn % 2 == 0
-            frames.unit_pictures = pictures  # read by the training thread at each frame
+            switch(frames, pictures)  # read by the training thread at each frame
             time.sleep(SETTLE)
             started = time.monotonic()
             time.sleep(ROUND)
@@ -74,7 +80,7 @@ def compare(server: uvicorn.Server, port: int, config: dict) -> dict[bool, list[
             rounds.append((pictures, started, time.monotonic(), drawing))
         watcher.terminate()
         watcher.wait(10)
-        frames.unit_pictures = True
+        switch(frames, True)
         log.seek(0)
         seen = [tuple(float(v) for v in line.split()) for line in log if line.strip()]
     results: dict[bool, list[dict]] = {True: [], False: []}
@@ -88,6 +94,30 @@ def compare(server: uvicorn.Server, port: int, config: dict) -> dict[bool, list[
     return results
 
 
+def exact_switch(settings: Settings):
+    def switch(frames, on: bool) -> None:
+        frames.exact_regions = settings.exact_regions_2d if on else 0
+    return switch
+
+
+def report(out, name: str, title: str, results: dict[bool, list[dict]]) -> None:
+    medians = {mode: {key: statistics.median(r[key] for r in rounds)
+                      for key in rounds[0]} for mode, rounds in results.items()}
+    for mode in (True, False):
+        m = medians[mode]
+        out.write(f"{name:<11} {'on' if mode else 'off':<13} {m['steps_s']:>9,.0f} "
+                  f"{m['frames_s']:>9.1f} {m['frame_kb']:>9.1f} {m['draw_ms']:>8.2f}\n")
+    ratio = medians[True]["steps_s"] / medians[False]["steps_s"]
+    best = (max(r["steps_s"] for r in results[True])
+            / max(r["steps_s"] for r in results[False]))
+    thread = (medians[True]["draw_ms"] - medians[False]["draw_ms"]) \
+        * medians[True]["frames_s"] / 10  # ms per s -> % of the thread
+    out.write(f"{name:<11} with / without: median {ratio:.3f} (the {title} cost "
+              f"{100 * (1 - ratio):.1f}% of its steps/s), best round {best:.3f}; "
+              f"drawing them takes {thread:.1f}% of the thread\n")
+    out.flush()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(device="cpu", log_level="warning")
@@ -97,26 +127,13 @@ def main() -> None:
     out.write(f"diagram: 8x8 ReLU nets (hidden_units 8, depth 2) played and watched at "
               f"{settings.frame_rate:.0f} frames/s, {ROUNDS} rounds of {ROUND:.1f} s per mode, "
               f"alternating; server in this process, watcher in another; {os.cpu_count()} CPUs\n")
-    out.write(f"{'net':<11} {'unit pictures':<13} {'steps/s':>9} {'frames/s':>9} "
-              f"{'frame KB':>9} {'draw ms':>8}\n")
     try:
-        for name, config in NETS.items():
-            results = compare(server, port, config)
-            medians = {mode: {key: statistics.median(r[key] for r in rounds)
-                              for key in rounds[0]} for mode, rounds in results.items()}
-            for mode in (True, False):
-                m = medians[mode]
-                out.write(f"{name:<11} {'on' if mode else 'off':<13} {m['steps_s']:>9,.0f} "
-                          f"{m['frames_s']:>9.1f} {m['frame_kb']:>9.1f} {m['draw_ms']:>8.2f}\n")
-            ratio = medians[True]["steps_s"] / medians[False]["steps_s"]
-            best = (max(r["steps_s"] for r in results[True])
-                    / max(r["steps_s"] for r in results[False]))
-            thread = (medians[True]["draw_ms"] - medians[False]["draw_ms"]) \
-                * medians[True]["frames_s"] / 10  # ms per s -> % of the thread
-            out.write(f"{name:<11} with / without: median {ratio:.3f} (the pictures cost "
-                      f"{100 * (1 - ratio):.1f}% of its steps/s), best round {best:.3f}; "
-                      f"drawing them takes {thread:.1f}% of the thread\n")
-            out.flush()
+        for title, nets, switch in (("unit pictures", NETS, None),
+                                    ("exact regions", EXACT, exact_switch(settings))):
+            out.write(f"{'net':<11} {title:<13} {'steps/s':>9} {'frames/s':>9} "
+                      f"{'frame KB':>9} {'draw ms':>8}\n")
+            for name, config in nets.items():
+                report(out, name, title, compare(server, port, config, switch))
     finally:
         server.should_exit = True
         thread.join(10)

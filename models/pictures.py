@@ -23,13 +23,16 @@ from models.analysis import (
     region_map_2d,
     unit_decomposition_1d,
 )
+from models.boundary2d import decision_boundary_2d
 from models.datasets import Dataset
 from models.features import add_features
 from models.regions import Layers, activation_slopes, as_layers
+from models.regions2d import linear_regions_2d
 
 MAX_UNITS_SHOWN = 32  # per hidden layer; wider networks get no unit panels
 FEATURE_GRID = 201  # 1-D points drawn for a network with input features (nothing exact to use)
 DIGIT_SAMPLES = 12
+MAX_EXACT_REGIONS = 120  # 2-D: exact polygons (and boundary) up to this many grid regions
 Range = tuple[float, float]
 
 
@@ -151,12 +154,31 @@ class View2D:
     classes: np.ndarray | None  # int64 predicted class per cell; None for regression
     regions: np.ndarray | None  # int64 linear-region id per cell; None for smooth activations
     region_count: int | None
+    polygons: tuple[np.ndarray, ...] | None = None  # the exact regions' vertices (V, 2) each
+    boundary: np.ndarray | None = None  # (S, 2, 2) the exact decision boundary's segments
+
+
+def exact_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],
+             max_regions: int = MAX_EXACT_REGIONS):
+    """(the exact linear regions' vertices, the exact decision boundary's segments or None for
+    regression) of a 2-input piecewise-linear net, or (None, None) beyond max_regions regions."""
+    exact = linear_regions_2d(layers, activation, *input_range, max_regions=max_regions)
+    if exact.regions is None:
+        return None, None
+    polygons = tuple(region.vertices for region in exact.regions)
+    if task == "regression":
+        return polygons, None
+    return polygons, decision_boundary_2d(exact.regions).segments
 
 
 def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],
-            resolution: int, features: tuple[str, ...] = ()) -> View2D | None:
-    """The 2-D picture; None when an output is not finite on the grid. With input features the
-    regions are still activation patterns, but no longer convex polygons."""
+            resolution: int, features: tuple[str, ...] = (),
+            exact_regions: int = MAX_EXACT_REGIONS) -> View2D | None:
+    """The 2-D picture; None when an output is not finite on the grid. Piecewise-linear nets of
+    at most `exact_regions` grid regions (0: never) also get the exact polygons and decision
+    boundary
+    (models/regions2d.py, models/boundary2d.py). With input features the regions are still
+    activation patterns, but no longer convex polygons: none."""
     grid = grid_2d(input_range, resolution)
     with np.errstate(over="ignore", invalid="ignore"):  # huge weights: checked just below
         columns = add_features(grid.points, features)  # (res * res, 2 + F)
@@ -176,7 +198,12 @@ def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range
         classes = probability.argmax(axis=1).astype(np.int64).reshape(shape)
     regions = region_map_2d(layers, activation, *input_range, resolution, features)
     region_id, count = (None, None) if regions is None else (regions[0], int(regions[1]))
-    return View2D(grid.x, grid.y, z.reshape(shape), classes, region_id, count)
+    polygons = boundary = None
+    if count is not None and count <= exact_regions and not features:
+        # the grid can miss thin regions: allow twice as many before giving up
+        polygons, boundary = exact_2d(layers, activation, task, input_range, 2 * exact_regions)
+    return View2D(grid.x, grid.y, z.reshape(shape), classes, region_id, count, polygons,
+                  boundary)
 
 
 @dataclass(frozen=True)
@@ -222,8 +249,8 @@ def linear_region_count(layers: Layers, activation: str, input_range: tuple[Rang
 
 
 def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
-            max_units: int = MAX_UNITS_SHOWN,
-            features: tuple[str, ...] = ()) -> View1D | View2D | DigitsView | None:
+            max_units: int = MAX_UNITS_SHOWN, features: tuple[str, ...] = (),
+            exact_regions: int = MAX_EXACT_REGIONS) -> View1D | View2D | DigitsView | None:
     """The picture that fits the dataset: digits (more than 2 inputs), 2-D or 1-D; None when the
     weights or outputs are not finite (a diverged run). features: the model's input features."""
     if not finite_layers(layers):
@@ -233,7 +260,8 @@ def picture(layers: Layers, activation: str, dataset: Dataset, resolution: int,
         return digits_view(layers, activation, dataset.x_test.cpu().numpy(),
                            dataset.y_test.cpu().numpy(), info.classes or info.outputs)
     if info.inputs == 2:
-        return view_2d(layers, activation, info.task, info.input_range, resolution, features)
+        return view_2d(layers, activation, info.task, info.input_range, resolution, features,
+                       exact_regions)
     (lo, hi), = info.input_range
     return view_1d(layers, activation, info.task, lo, hi, max_units, features)
 

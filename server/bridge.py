@@ -222,7 +222,11 @@ def function_view(picture: View1D | View2D | DigitsView,
         return {"kind": "2d", "x": picture.x.astype(np.float32),
                 "y": picture.y.astype(np.float32), "z": compact(picture.z),
                 "classes": picture.classes, "regions": picture.regions,
-                "region_count": picture.region_count}
+                "region_count": picture.region_count,
+                "polygons": None if picture.polygons is None else [
+                    {"vertices": vertices.astype(np.float32)} for vertices in picture.polygons],
+                "boundary": None if picture.boundary is None else
+                picture.boundary.astype(np.float32)}
     return {"kind": "digits", "confusion": picture.confusion,
             "samples": [{"pixels": s.pixels.astype(np.float32), "label": s.label,
                          "predicted": s.predicted} for s in picture.samples]}

@@ -54,6 +54,7 @@ class FrameBuilder:
         self.resolution = settings.grid_resolution
         self.unit_pictures = settings.unit_pictures  # off: no units, no network (the diagram)
         self.thumbnail_resolution = settings.thumbnail_resolution
+        self.exact_regions = settings.exact_regions_2d  # 2-D polygons up to this many regions
 
     def run(self, record: RunRecord) -> dict[str, Any]:
         """The wire Run of `record` as it stands."""
@@ -69,7 +70,8 @@ class FrameBuilder:
         model = record.config.model
         dataset = group.dataset(record.id)
         view = picture(layers, model.activation, dataset, self.resolution,
-                       MAX_UNITS_SHOWN if self.unit_pictures else 0, features=model.features)
+                       MAX_UNITS_SHOWN if self.unit_pictures else 0, features=model.features,
+                       exact_regions=self.exact_regions)
         if view is None:  # not finite: it has no picture (the status will say diverged)
             return FunctionView(NULL, None, time.perf_counter() - started)
         network = thumbnails = None

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     slice_seconds: float = Field(0.008, gt=0, le=1, description="training time slice per group")
     unit_pictures: bool = Field(True, description="every unit's picture and the network in the "
                                 "function (the diagram); off: units and network are null")
+    exact_regions_2d: int = Field(120, ge=0, le=400, description="2-D: exact region polygons "
+                                  "and decision boundary in the function up to this many grid "
+                                  "regions (0: never)")
     thumbnail_resolution: int = Field(20, ge=6, le=48, description="grid points per axis of a "
                                       "2-D unit's thumbnail (lowered for wide or deep nets)")
     # Connections (timeouts, caps)

@@ -52,6 +52,10 @@ class Function1D(BaseModel):
     network: Network | None = Field(None, description="the diagram; null: unit pictures off")
 
 
+class Polygon(BaseModel):
+    vertices: list[list[float]] = Field(description="[x1, x2] counter-clockwise, convex")
+
+
 class Function2D(BaseModel):
     kind: Literal["2d"] = "2d"
     x: list[float]
@@ -62,6 +66,12 @@ class Function2D(BaseModel):
     classes: list[list[int]] | None = Field(description="predicted class per grid point")
     regions: list[list[int]] | None = Field(description="activation-pattern region id")
     region_count: int | None
+    polygons: list[Polygon] | None = Field(
+        None, description="the exact linear regions (piecewise-linear nets without input "
+        "features, at most `exact_regions_2d` grid regions, 120 by default); null otherwise")
+    boundary: list[list[list[float]]] | None = Field(
+        None, description="the exact decision boundary, segments [[x0, y0], [x1, y1]] "
+        "(classification, when polygons are sent); null otherwise")
     units: Units2D | None = Field(None, description="every unit over a coarse grid")
     network: Network | None = Field(None, description="the diagram; null: unit pictures off")
 

@@ -1,8 +1,8 @@
 """Fair shares of the training thread (server/slices.py): with a fake clock and a cost model, no
 sockets; then through the real train phase over a real registry, the attack replayed small (the
-same check with a live server and wall-clock frame rates is `python -m bench load`). Before, a group stepped all its
-runs at least once per pass: 16 maximum-cost runs held every pass for a quarter of a second and a
-classmate fell from 26.8 to 1.2 frames/s."""
+same check with a live server and wall-clock frame rates is `python -m bench load`). Before, a
+group stepped all its runs at least once per pass: 16 maximum-cost runs held every pass for a
+quarter of a second and a classmate fell from 26.8 to 1.2 frames/s."""
 
 from __future__ import annotations
 
