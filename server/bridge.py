@@ -224,7 +224,8 @@ def function_view(picture: View1D | View2D | DigitsView,
                 "classes": picture.classes, "regions": picture.regions,
                 "region_count": picture.region_count,
                 "polygons": None if picture.polygons is None else [
-                    {"vertices": vertices.astype(np.float32)} for vertices in picture.polygons],
+                    {"vertices": region.vertices.astype(np.float32),
+                     "pattern": region.pattern.astype(np.uint8)} for region in picture.polygons],
                 "boundary": None if picture.boundary is None else
                 picture.boundary.astype(np.float32)}
     return {"kind": "digits", "confusion": picture.confusion,

@@ -54,6 +54,8 @@ class Function1D(BaseModel):
 
 class Polygon(BaseModel):
     vertices: list[list[float]] = Field(description="[x1, x2] counter-clockwise, convex")
+    pattern: list[int] = Field(description="1: the hidden unit is on (pre-activation > 0) on "
+                               "this region, layer by layer (first layer's units first)")
 
 
 class Function2D(BaseModel):

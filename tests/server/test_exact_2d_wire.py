@@ -46,12 +46,15 @@ def test_polygons_are_the_modules_regions_and_the_boundary_its_ties(client: Test
     assert sum(area(v) for v in polygons) == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-4)
     assert len(polygons) >= function["region_count"]  # the grid can only miss regions
     rng = np.random.default_rng(0)
-    for vertices in polygons:
+    patterns = set()
+    for vertices, sent in zip(polygons, function["polygons"], strict=True):
         weights = rng.dirichlet(np.ones(len(vertices)), size=20) * 0.98 + 0.02 / len(vertices)
         inside = weights @ vertices  # strictly inside (float32 vertices: a hair of slack)
         pattern, _ = patterns_and_output(module, inside)
         if area(vertices) > 1e-4:  # slivers can be thinner than float32's rounding
-            assert (pattern == pattern[0]).all()
+            assert (pattern == np.asarray(sent["pattern"], bool)).all()
+        patterns.add(tuple(sent["pattern"]))
+    assert len(patterns) == len(polygons)  # one region per activation pattern
     boundary = function["boundary"]
     if dataset == "plane":  # regression: no classes, no boundary
         assert boundary is None
