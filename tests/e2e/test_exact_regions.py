@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from tests.e2e.pagetools import open_playground, trace, wait_paused_at
+from tests.e2e.pagetools import api, open_playground, run_id, trace, wait_paused_at
 
 pytestmark = pytest.mark.e2e
 
@@ -60,4 +61,27 @@ def test_polygons_outline_the_regions_and_the_boundary_is_its_segments(page, ser
         .find((t) => t.type === 'heatmap').colorscale""")
     assert heatmap != "Rainbow"  # the probability stays under the outlines
     assert page.get_attribute("#plot-plane2d", "data-polygons") == "2"
-    assert page.locator('[data-stat="linear_regions"]').inner_text().endswith("exact: 2")
+    assert page.locator('[data-stat="linear_regions"]').inner_text().startswith("2 exact (the grid sees")
+
+
+def test_the_servers_own_polygons_and_boundary_are_drawn(page, server):
+    """No injection: a 2-8-8-1 ReLU net's frames carry the exact regions; the page outlines every
+    polygon the server computed and draws its boundary segments."""
+    open_playground(page, server.url, "#dataset=circle&n_points=100&hidden_units=8&depth=2"
+                    "&activation=relu&seed=3&regions=1")
+    page.click("#step")
+    wait_paused_at(page, 10)
+    with api(server.url) as client:
+        function = client.get(f"/api/runs/{run_id(page)}/function").json()
+    polygons, segments = function["polygons"], function["boundary"]
+    assert polygons and len(polygons) >= function["region_count"]
+    assert page.get_attribute("#plot-plane2d", "data-polygons") == str(len(polygons))
+    outlines = trace(page, "plot-plane2d", "region outlines")
+    assert outlines["x"].count(None) == len(polygons)
+    vertices = [v for p in polygons for v in [*p["vertices"], p["vertices"][0]]]
+    drawn = [(x, y) for x, y in zip(outlines["x"], outlines["y"], strict=True) if x is not None]
+    assert np.allclose(np.asarray(drawn), np.asarray(vertices), atol=1e-6)
+    boundary = trace(page, "plot-plane2d", "decision boundary")
+    assert boundary["x"].count(None) == len(segments)
+    assert page.locator('[data-stat="linear_regions"]').inner_text().startswith(
+        f"{len(polygons)} exact (the grid sees")

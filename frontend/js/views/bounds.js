@@ -26,9 +26,10 @@ export function generalFormula(run) {
 
 /**
  * The region count's text with the exact count of the 2-D polygons when the server sends them
- * (function.polygons: one entry per convex linear region), e.g. "19 of at most ... (exact: 18)".
+ * (function.polygons: one entry per convex linear region) first, e.g. "67 exact (the grid sees 61)":
+ * the grid can miss thin regions, the polygons cannot.
  */
 export function exactRegions(text, fn) {
   if (!Array.isArray(fn?.polygons)) return text;
-  return `${text} · exact: ${fn.polygons.length}`;
+  return `${fn.polygons.length} exact (the grid sees ${text})`;
 }
