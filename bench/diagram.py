@@ -4,7 +4,9 @@ frame and without ("draw ms": the thread's time per function picture). The serve
 process (uvicorn in a thread, the options of `nn-playground serve`) so its FrameBuilder's
 `unit_pictures` can be switched between rounds: the same run, short rounds alternating so the
 machine's drift hits both modes alike. The watcher is a separate process, as a browser is
-(bench/watcher.py). Figures, not pass/fail.
+(bench/watcher.py). Then the same for the exact 2-D regions and boundary (FrameBuilder's
+`exact_regions` switched between the setting and 0), after timing the exact cut alone (one core,
+random nets of 2-8-8-1 up to 2-16-16-16-1). Figures, not pass/fail.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ import threading
 import time
 import urllib.request
 
+import numpy as np
 import orjson
+import torch
 import uvicorn
 
+from models.regions2d import linear_regions_2d
 from server.app import create_app
 from server.connections import websocket_protocol
 from server.settings import Settings
@@ -118,12 +123,33 @@ def report(out, name: str, title: str, results: dict[bool, list[dict]]) -> None:
     out.flush()
 
 
+def exact_timing(out) -> None:
+    """The exact 2-D regions alone (models/regions2d.py), one core, random nets of the issue's
+    sizes: the median of 30 calls each, over the same square the datasets use."""
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    for widths in ((8, 8), (16,), (16, 16), (16, 16, 16)):
+        sizes = [2, *widths, 1]
+        layers = [(rng.normal(size=(o, i)) / np.sqrt(i), rng.uniform(-1, 1, o))
+                  for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+        times, count = [], None
+        for _ in range(30):
+            started = time.perf_counter()
+            count = linear_regions_2d(layers, "relu", (-1.5, 1.5), (-1.5, 1.5)).count
+            times.append(time.perf_counter() - started)
+        net = "-".join(str(n) for n in sizes)
+        out.write(f"exact regions of a random {net:<13} ReLU net: {count:>5} polygons in "
+                  f"{1e3 * statistics.median(times):6.1f} ms (median of 30)\n")
+    out.flush()
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     settings = Settings(device="cpu", log_level="warning")
     port = free_port()
     server, thread = serve(settings, port)
     out = sys.stdout
+    exact_timing(out)
     out.write(f"diagram: 8x8 ReLU nets (hidden_units 8, depth 2) played and watched at "
               f"{settings.frame_rate:.0f} frames/s, {ROUNDS} rounds of {ROUND:.1f} s per mode, "
               f"alternating; server in this process, watcher in another; {os.cpu_count()} CPUs\n")
