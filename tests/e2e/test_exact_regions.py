@@ -61,7 +61,8 @@ def test_polygons_outline_the_regions_and_the_boundary_is_its_segments(page, ser
         .find((t) => t.type === 'heatmap').colorscale""")
     assert heatmap != "Rainbow"  # the probability stays under the outlines
     assert page.get_attribute("#plot-plane2d", "data-polygons") == "2"
-    assert page.locator('[data-stat="linear_regions"]').inner_text().startswith("2 exact (the grid sees")
+    stat = page.locator('[data-stat="linear_regions"]').inner_text()
+    assert stat.startswith("2 exact (the grid sees")
 
 
 def test_the_servers_own_polygons_and_boundary_are_drawn(page, server):
