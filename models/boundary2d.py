@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.regions2d import Region2D
+from models.regions2d import Region2D, linear_regions_2d
 
 MIN_LENGTH = 1e-9
 
@@ -96,3 +96,15 @@ def decision_boundary_2d(regions: Sequence[Region2D]) -> Boundary2D:
     length = np.hypot(*(segments[:, 1] - segments[:, 0]).T)
     keep = length > shortest
     return Boundary2D(segments[keep], region[keep])
+
+
+def exact_2d(layers, activation: str, task: str, input_range, max_regions: int):
+    """(the exact linear regions, the exact decision boundary's segments or None for regression)
+    of a 2-input piecewise-linear net, or (None, None) beyond max_regions regions."""
+    exact = linear_regions_2d(layers, activation, *input_range, max_regions=max_regions)
+    if exact.regions is None:
+        return None, None
+    polygons = exact.regions
+    if task == "regression":
+        return polygons, None
+    return polygons, decision_boundary_2d(exact.regions).segments

@@ -23,11 +23,11 @@ from models.analysis import (
     region_map_2d,
     unit_decomposition_1d,
 )
-from models.boundary2d import decision_boundary_2d
+from models.boundary2d import exact_2d
 from models.datasets import Dataset
 from models.features import add_features
 from models.regions import Layers, activation_slopes, as_layers
-from models.regions2d import Region2D, linear_regions_2d
+from models.regions2d import Region2D
 
 MAX_UNITS_SHOWN = 32  # per hidden layer; wider networks get no unit panels
 FEATURE_GRID = 201  # 1-D points drawn for a network with input features (nothing exact to use)
@@ -156,19 +156,6 @@ class View2D:
     region_count: int | None
     polygons: tuple[Region2D, ...] | None = None  # the exact regions: vertices, pattern, map
     boundary: np.ndarray | None = None  # (S, 2, 2) the exact decision boundary's segments
-
-
-def exact_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],
-             max_regions: int = MAX_EXACT_REGIONS):
-    """(the exact linear regions, the exact decision boundary's segments or None for regression)
-    of a 2-input piecewise-linear net, or (None, None) beyond max_regions regions."""
-    exact = linear_regions_2d(layers, activation, *input_range, max_regions=max_regions)
-    if exact.regions is None:
-        return None, None
-    polygons = exact.regions
-    if task == "regression":
-        return polygons, None
-    return polygons, decision_boundary_2d(exact.regions).segments
 
 
 def view_2d(layers: Layers, activation: str, task: str, input_range: tuple[Range, Range],

@@ -18,6 +18,7 @@ from models.diagram import network_view, thumbnails_2d
 from models.engine import History, RunGroup, dropped_units
 from models.pictures import MAX_UNITS_SHOWN, View2D, linear_region_count, picture
 from server import bridge
+from server.diagram_wire import diagram_fields
 from server.records import RunRecord
 from server.settings import Settings
 from server.slot import dumps
@@ -83,7 +84,7 @@ class FrameBuilder:
                 thumbnails = thumbnails_2d(layers, model.activation, dataset.info.input_range,
                                            self.thumbnail_resolution, features=model.features)
         data = dumps({**bridge.function_view(view, record.baseline),
-                      **bridge.diagram_fields(view, network, thumbnails)})
+                      **diagram_fields(view, network, thumbnails)})
         return FunctionView(data, getattr(view, "region_count", None),
                             time.perf_counter() - started)
 

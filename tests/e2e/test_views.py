@@ -13,6 +13,8 @@ from tests.e2e.pagetools import (
     run,
     run_id,
     snapshots,
+    trace,
+    wait_paused_at,
     wait_snapshot_after,
     wait_step_at_least,
 )
@@ -31,16 +33,32 @@ def test_a_2d_dataset_draws_a_heatmap_with_boundary_and_regions(page, server, sc
     wait_step_at_least(page, 300)
     pause(page)
     types = page.evaluate("document.getElementById('plot-plane2d').data.map(t => t.type)")
-    assert "heatmap" in types and "contour" in types
+    function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
+    assert "heatmap" in types and "contour" not in types  # the exact boundary, not a contour
+    boundary = trace(page, "plot-plane2d", "decision boundary")
+    assert boundary["x"].count(None) == len(function["boundary"]) > 0
     assert page.locator("#plot-fit1d").is_hidden()
     page.screenshot(path=screenshots / "2d-circle.png", full_page=True)
 
     page.check("#toggle-regions")
+    outlines = trace(page, "plot-plane2d", "region outlines")
+    assert outlines["x"].count(None) == len(function["polygons"]) > 0
+    page.locator("#views").screenshot(path=screenshots / "2d-linear-regions.png")
+
+
+def test_without_exact_regions_the_grid_colours_them_and_a_contour_bounds(page, server):
+    open_playground(page, server.url, "#dataset=circle&features=x1_squared")
+    page.wait_for_selector('#plot-plane2d[data-heatmap="1"]')
+    page.click("#step")
+    wait_paused_at(page, 10)
+    types = page.evaluate("document.getElementById('plot-plane2d').data.map(t => t.type)")
+    assert "heatmap" in types and "contour" in types
+    page.check("#toggle-regions")
     regions = page.evaluate(
         "document.getElementById('plot-plane2d').data.find(t => t.type === 'heatmap').text")
     function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
+    assert function["polygons"] is None
     assert regions == function["regions"], "the region colouring is not the server's region map"
-    page.locator("#views").screenshot(path=screenshots / "2d-linear-regions.png")
 
 
 def _click_plot_area(page, element_id: str, fx: float, fy: float) -> tuple[float, float]:

@@ -26,7 +26,7 @@ def test_server_has_no_import_cycle() -> None:
 
 def test_views_do_not_reach_back_into_the_thread() -> None:
     graph = import_graph(SERVER)
-    for view in ("server.frames", "server.bridge"):
+    for view in ("server.frames", "server.bridge", "server.diagram_wire"):
         assert not graph[view] & {"server.training", "server.service", "server.watching",
                                   "server.stepping", "server.publishing"}, view
 
