@@ -278,12 +278,10 @@ function nearestIndex(xs, x) {
 export function drawCursor(ctx, panel, geometry, x) {
   const { plot } = geometry;
   const px = scale(panel.xRange, plot.left, plot.left + plot.width)(x);
-  ctx.strokeStyle = COLORS.muted;
+  ctx.strokeStyle = "rgba(91, 101, 119, 0.45)"; // solid and light: not one of the dotted joint guides
   ctx.lineWidth = 1;
-  ctx.setLineDash([3, 3]);
   ctx.beginPath();
   ctx.moveTo(Math.round(px) + 0.5, plot.top);
   ctx.lineTo(Math.round(px) + 0.5, plot.top + plot.height);
   ctx.stroke();
-  ctx.setLineDash([]);
 }

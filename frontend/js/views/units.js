@@ -155,15 +155,21 @@ export class UnitsView {
       if (strong) line.style.fontWeight = "700";
       return line;
     }));
-    const canvas = this.cells[this.pointer.cell].canvas;
-    const left = canvas.offsetLeft + this.pointer.px + 14;
-    const flip = this.pointer.px > (this.cells[this.pointer.cell].size?.width ?? 0) / 2;
-    this.tip.style.left = flip ? "" : `${left}px`;
-    this.tip.style.right = flip ? `${this.element.clientWidth - canvas.offsetLeft - this.pointer.px + 14}px` : "";
-    // below the pointer in a panel's upper half, above it in the lower half: never off the card
-    const low = this.pointer.py > (this.cells[this.pointer.cell].size?.height ?? 0) / 2;
-    this.tip.style.top = `${canvas.offsetTop + this.pointer.py + (low ? -10 : 10)}px`;
-    this.tip.style.transform = low ? "translateY(-100%)" : "";
+    this.#place();
+  }
+
+  // Beside the pointer, on the side with more room, and clamped inside the panels (the card
+  // clips what pokes out). Reading sizes forces a layout, but only while hovering.
+  #place() {
+    const { canvas, size } = this.cells[this.pointer.cell];
+    const x = canvas.offsetLeft + this.pointer.px;
+    const flip = this.pointer.px > (size?.width ?? 0) / 2;
+    const width = this.tip.offsetWidth;
+    const height = this.tip.offsetHeight;
+    const left = flip ? x - 14 - width : x + 14;
+    const top = canvas.offsetTop + this.pointer.py - height / 2;
+    this.tip.style.left = `${Math.max(0, Math.min(left, this.element.clientWidth - width))}px`;
+    this.tip.style.top = `${Math.max(0, Math.min(top, this.element.clientHeight - height))}px`;
   }
 
   #caption(run, fn, units, joints) {
