@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 SECONDS = 10
 MIN_FRAMES_PER_SECOND = 1.0  # a 2-core machine shared with others; the bench prints the figures
-# The 1-D unit panels on canvases: ~4 ms per update here (12 ms with the machine's load at 12);
+# The 1-D unit panels on canvases: ~5 ms per update here (14 ms with the machine's load at 12);
 # as Plotly SVG subplots they cost 117-144 ms, so this bound fails if they go back to that.
 MAX_UNITS_MEDIAN_MS = 40.0
 
