@@ -1,7 +1,7 @@
 """Helpers for driving the playground page in the browser tests and asking the server directly.
 
 They read what the page exposes on purpose (window.playground, data-* attributes, Plotly's own
-trace data) and never reach into the page's modules.
+trace data, a canvas chart's `drawn`) and never reach into the page's modules.
 """
 
 from __future__ import annotations
@@ -70,6 +70,23 @@ def trace(page, element_id: str, name: str) -> dict[str, Any] | None:
             return t ? {x: Array.from(t.x || []), y: Array.from(t.y || [])} : null;
         }""",
         [element_id, name],
+    )
+
+
+def drawn(page, element_id: str) -> list[dict[str, Any]]:
+    """The panels a canvas chart drew (its element's `drawn.panels`, js/views/units.js), each with
+    its canvas's CSS `width`/`height` and backing `pixels` [width, height]; [] if none."""
+    return page.evaluate(
+        """(id) => {
+            const el = document.getElementById(id);
+            const canvases = el.querySelectorAll('canvas');
+            return ((el.drawn || {}).panels || []).map((p, i) => {
+                const box = canvases[i].getBoundingClientRect();
+                return {...p, width: box.width, height: box.height,
+                        pixels: [canvases[i].width, canvases[i].height]};
+            });
+        }""",
+        element_id,
     )
 
 

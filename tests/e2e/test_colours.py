@@ -1,9 +1,10 @@
 """Colours a colour-blind student can tell apart, measured on what the page uses and draws.
 
-The palettes are read from the page's own module (frontend/js/views/palette.js) and from Plotly's
-traces; distances are CIE76 ΔE in CIELAB, under the Machado, Oliveira & Fernandes (2009)
-simulation of deuteranopia (severity 1) for the class colours and for normal vision for the
-units. Joints must carry their unit's number, so colour is never the only cue.
+The palettes are read from the page's own module (frontend/js/views/palette.js) and from what the
+charts drew (Plotly's traces, the unit panels' `drawn`); distances are CIE76 ΔE in CIELAB, under
+the Machado, Oliveira & Fernandes (2009) simulation of deuteranopia (severity 1) for the class
+colours and for normal vision for the units. Joints must carry their unit's number, so colour is
+never the only cue.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import pytest
 
 from tests.e2e.pagetools import (
     api,
+    drawn,
     open_playground,
     snapshots,
-    trace,
     wait_paused_at,
     wait_snapshot_after,
 )
@@ -113,13 +114,14 @@ def test_every_unit_the_server_may_send_has_its_own_look(page, server):
     page.fill("#hidden_units", str(limit))
     page.press("#hidden_units", "Tab")
     wait_snapshot_after(page, count)
-    page.wait_for_function(f"(document.getElementById('plot-units').data || [])"
-                           f".filter(t => t.name && t.name.startsWith('unit ')).length >= {limit}")
-    lines = page.evaluate("""document.getElementById('plot-units').data
-        .filter(t => t.xaxis === 'x' && t.name.startsWith('unit '))
-        .map(t => [t.name, t.line.color.toLowerCase(), t.line.dash])""")
-    assert len(lines) == limit
+    page.wait_for_function(f"((document.getElementById('plot-units').drawn || {{}}).panels || [])"
+                           f".some(p => p.series.length >= {limit})")
+    series = drawn(page, "plot-units")[0]["series"]
+    lines = [(s["name"], s["color"].lower(), s["dash"]) for s in series]
+    assert [name for name, _, _ in lines] == [f"unit {u + 1}" for u in range(limit)]
     assert len({(color, dash) for _, color, dash in lines}) == limit
+    # and each is the palette's look for its unit (the palette read from the page's module)
+    assert [line[1:] for line in lines] == [(s["color"].lower(), s["dash"]) for s in styles]
 
 
 def test_each_joint_carries_its_units_number(page, server):
@@ -127,10 +129,18 @@ def test_each_joint_carries_its_units_number(page, server):
     page.select_option("#step-size", "100")
     page.click("#step")
     wait_paused_at(page, 100)
-    joints = page.evaluate("""(() => { const t = document.getElementById('plot-units').data
-        .find(d => d.name === 'joints'); return t && {mode: t.mode, text: t.text,
-        units: t.customdata, hover: t.hovertemplate}; })()""")
-    assert joints and "text" in joints["mode"], joints
-    assert joints["text"] == [str(unit) for unit in joints["units"]]
-    assert "unit %{customdata}" in joints["hover"]
-    assert trace(page, "plot-units", "joints")["x"]
+    panel = drawn(page, "plot-units")[0]  # the pre-activation panel marks the joints
+    joints = panel["markers"]
+    assert joints
+    assert [j["label"] for j in joints] == [str(j["unit"] + 1) for j in joints]
+    # hovering a joint names its unit (the tooltip), as Plotly's hover did
+    joint = joints[0]
+    page.locator("#plot-units canvas").first.scroll_into_view_if_needed()
+    box = page.locator("#plot-units canvas").first.bounding_box()
+    plot, (x0, x1), (y0, y1) = (panel["geometry"][k] for k in ("plot", "xRange", "yRange"))
+    px = plot["left"] + (joint["x"] - x0) / (x1 - x0) * plot["width"]
+    py = plot["top"] + (y1 - joint["y"]) / (y1 - y0) * plot["height"]
+    page.mouse.move(box["x"] + px, box["y"] + py)
+    tip = page.locator("#plot-units .units-tip")
+    tip.wait_for(state="visible", timeout=5_000)
+    assert tip.inner_text().startswith(f"unit {joint['unit'] + 1} joint at x = {joint['x']:.3f}")

@@ -1,7 +1,8 @@
-"""What drawing costs in a real browser: a 1-D 8-unit run and a 2-D run played for ~10 s with every
-view of their kind shown; long tasks (PerformanceObserver 'longtask') and each view's update() time
-(the page's opt-in timing hook) are recorded and printed (pytest -s). The page must keep drawing:
-frames drawn per second above a modest floor, every view updated, the run still advancing.
+"""What drawing costs in a real browser: 1-D 8-unit runs and a 2-D run (bench.page.NETS) played for
+~10 s with every view of their kind shown; long tasks (PerformanceObserver 'longtask') and each
+view's update() time (the page's opt-in timing hook) are recorded and printed (pytest -s). The page
+must keep drawing: frames drawn per second above a modest floor, every view updated, the run still
+advancing, and the 1-D unit panels (canvases) well below what they cost as Plotly subplots.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ pytestmark = pytest.mark.e2e
 
 SECONDS = 10
 MIN_FRAMES_PER_SECOND = 1.0  # a 2-core machine shared with others; the bench prints the figures
+# The 1-D unit panels on canvases: ~5 ms per update here (14 ms with the machine's load at 12);
+# as Plotly SVG subplots they cost 117-144 ms, so this bound fails if they go back to that.
+MAX_UNITS_MEDIAN_MS = 40.0
 
 
 @pytest.mark.parametrize("name", list(NETS))
@@ -36,3 +40,5 @@ def test_the_page_keeps_drawing_while_a_run_plays(page, server, name):
     assert expected <= set(views), sorted(views)
     assert all(len(views[v]) == report["frames"] for v in expected)  # every view drew every frame
     assert report["steps"] > 100  # training went on while the page drew
+    if "UnitsView" in expected:
+        assert statistics.median(views["UnitsView"]) <= MAX_UNITS_MEDIAN_MS, views["UnitsView"]

@@ -10,6 +10,7 @@ import pytest
 from tests.e2e.pagetools import (
     TIMEOUT_MS,
     api,
+    drawn,
     open_playground,
     run,
     run_id,
@@ -34,10 +35,13 @@ def test_each_units_joint_is_marked_where_the_output_bends(page, server, screens
     pre = function["units"]["layers"][0]["pre"]
     crossing = sum(1 for row in pre if min(row) < 0 < max(row))
     count = int(page.locator("#plot-units").get_attribute("data-joints"))
-    markers = trace(page, "plot-units", "joints")
-    joints = markers["x"] if markers else []
+    panels = drawn(page, "plot-units")
+    markers = panels[0]["markers"]  # the pre-activation panel
+    joints = [m["x"] for m in markers]
     assert count == len(joints) == crossing
-    assert all(y == 0 for y in (markers["y"] if markers else []))  # on the zero line
+    assert all(m["y"] == 0 for m in markers)  # on the zero line
+    for panel in panels[1:]:  # and a faint line where each unit bends in every later panel
+        assert sorted(g["x"] for g in panel["guides"]) == sorted(joints)
 
     # Independently, from the weights: unit d's joint is x = -b_d / w_d where it lies in the range.
     layer = client.get(f"/api/runs/{run_id(page)}/weights").json()["layers"][0]

@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.pagetools import (
     TIMEOUT_MS,
     api,
+    drawn,
     open_playground,
     pause,
     run,
@@ -189,27 +190,27 @@ def test_custom_points_keep_training_and_can_all_be_training_points(page, server
     assert page.locator('[data-stat="train_accuracy"]').count() == 1
 
 
-def _annotation_overflow(page, element_id: str) -> list[str]:
-    """Panel titles (annotations) that reach past their own panel's right edge."""
-    return page.evaluate(
-        """(id) => {
-            const el = document.getElementById(id), layout = el._fullLayout;
-            const left = el.getBoundingClientRect().left;
-            return layout.annotations.map((a, i) => {
-                const axis = layout[a.xref.split(' ')[0].replace('x', 'xaxis')];
-                const box = el.querySelector(`.annotation[data-index="${i}"]`)
-                    .getBoundingClientRect();
-                const end = left + axis._offset + axis._length;
-                return box.right > end + 2 ? `${a.text}: ${box.right - end}px` : null;
-            }).filter(Boolean);
-        }""", element_id)
+def _text_overflow(page, element_id: str) -> list[str]:
+    """Texts a canvas chart drew (titles, tick labels, joint numbers) that reach past their own
+    panel's canvas, and titles not drawn in full (shrunk to an ellipsis)."""
+    problems = []
+    for panel in drawn(page, element_id):
+        texts = panel["geometry"]["texts"]
+        if not any(t["text"] == panel["title"] for t in texts):
+            problems.append(f"title cut: {panel['title']!r}")
+        for t in texts:
+            inside = t["left"] >= -1 and t["right"] <= panel["width"] + 1
+            if not inside or t["bottom"] > panel["height"] + 1:
+                problems.append(f"{t['text']!r} in {panel['title']!r}: {t}")
+    return problems
 
 
 def test_unit_panel_titles_fit_their_panels(page, server):
     open_playground(page, server.url, "#lesson=bernoulli")
     page.click("#step")
     wait_paused_at(page, 10)
-    assert _annotation_overflow(page, "plot-units") == []
+    assert drawn(page, "plot-units")
+    assert _text_overflow(page, "plot-units") == []
 
 
 def test_a_diverged_run_shows_no_stale_function_anywhere(page, server):
