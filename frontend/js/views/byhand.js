@@ -6,7 +6,7 @@ import { unitStyle } from "./palette.js";
 
 export const MAX_BY_HAND_UNITS = 4;
 const SEND_INTERVAL_MS = 50; // at most 20 set_weights per second while dragging
-const HOLD_MS = 600; // frames sent before the student's last edit must not move a slider back
+const SETTLE_MS = 2000; // after an edit, only the edited weights' echo (or this long) moves a slider
 const SPAN = 4; // sliders span [-SPAN, SPAN], wider when a weight lies beyond
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
 
@@ -74,7 +74,7 @@ export class ByHandView {
 
   reset() {
     clearTimeout(this.timer);
-    Object.assign(this, { layers: null, rows: null, units: 0, editedAt: -Infinity, lastSent: -Infinity,
+    Object.assign(this, { layers: null, rows: null, units: 0, editedAt: -Infinity, awaited: null, lastSent: -Infinity,
       pending: null, timer: null, range: [-1, 1] });
     this.table.replaceChildren();
     this.#show("Waiting for a run…");
@@ -85,7 +85,7 @@ export class ByHandView {
     const why = refusal(run, data);
     this.#show(why);
     this.layers = null;
-    this.editedAt = -Infinity; // a rebuild or reset: the server's weights win
+    this.awaited = null; // a rebuild or reset: the server's weights win
     if (why) return;
     this.range = data.input_range?.[0] ?? [-1, 1];
     const units = Array.isArray(run.config.model.hidden_units) ? run.config.model.hidden_units[0] : run.config.model.hidden_units;
@@ -105,10 +105,18 @@ export class ByHandView {
     this.element.dataset.playing = playing ? "1" : "0";
     this.note.textContent = playing ? "Pause to set weights by hand." : "Drag a slider or type a number: every frame shows the new fit.";
     for (const row of this.rows) row.slider.disabled = row.box.disabled = playing;
-    const fresh = performance.now() - this.editedAt > HOLD_MS;
     const sent = weightsOf(fn);
-    if (sent && (fresh || playing || !this.layers)) this.#showWeights(sent);
-    else if (!sent && !this.layers) this.#ask(run.id);
+    if (!sent) {
+      if (!this.layers) this.#ask(run.id);
+    } else if (playing || !this.layers || this.#settled(sent)) this.#showWeights(sent);
+  }
+
+  // Frames of weights sent before the last edit must not move a slider back mid-drag: after an
+  // edit, wait for the frame that carries the edited weights (or give up after SETTLE_MS).
+  #settled(sent) {
+    if (!this.awaited) return true;
+    if (performance.now() - this.editedAt > SETTLE_MS || sameWeights(sent, this.awaited)) this.awaited = null;
+    return !this.awaited;
   }
 
   async #ask(runId) {
@@ -166,6 +174,7 @@ export class ByHandView {
   // latest weights only), so a drag sends at most 20 messages a second and its last value always.
   #send() {
     this.pending = structuredClone(this.layers);
+    this.awaited = this.pending;
     if (this.timer) return;
     const wait = this.lastSent + SEND_INTERVAL_MS - performance.now();
     const flush = () => {
@@ -178,6 +187,13 @@ export class ByHandView {
     if (wait <= 0) flush();
     else this.timer = setTimeout(flush, wait);
   }
+}
+
+// Equal up to float32 rounding (the server keeps float32 weights).
+function sameWeights(a, b) {
+  const flat = (layers) => layers.flatMap((l) => [...l.weight.flat(), ...l.bias]);
+  const [x, y] = [flat(a), flat(b)];
+  return x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) <= 1e-6 * Math.max(1, Math.abs(v)));
 }
 
 // One parameter's slider and number box, both calling onValue(number) as they move.
