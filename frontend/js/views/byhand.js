@@ -2,26 +2,13 @@
 // shallow 1-input, 1-output net of at most 4 hidden units, y = φ₀ + Σ φ_d a[θ_d0 + θ_d1 x].
 // Moving one hands every weight to onWeights (throttled); the fit, the units and the loss come back
 // in the server's frames. A view of the registry (views/registry.js); it never fetches or plots.
+import { read, refusal, sameWeights, weightsOf, widthOf, write } from "../state/weights.js";
 import { unitStyle } from "./palette.js";
 
-export const MAX_BY_HAND_UNITS = 4;
 const SEND_INTERVAL_MS = 50; // at most 20 set_weights per second while dragging
 const SETTLE_MS = 2000; // after an edit, only the edited weights' echo (or this long) moves a slider
 const SPAN = 4; // sliders span [-SPAN, SPAN], wider when a weight lies beyond
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
-
-/** Why this run's net cannot be set by hand in this card (null: it can). */
-export function refusal(run, data) {
-  const model = run.config.model;
-  const units = Array.isArray(model.hidden_units) ? model.hidden_units[0] : model.hidden_units;
-  if (data.inputs !== 1) return `By hand needs 1 input (Figure 3.3); this data has ${data.inputs}.`;
-  if (run.outputs !== undefined && run.outputs !== 1) return `By hand needs 1 output; this net has ${run.outputs}.`;
-  if (model.depth !== 1) return `By hand needs one hidden layer; this net has ${model.depth}.`;
-  if (units > MAX_BY_HAND_UNITS) return `By hand is for at most ${MAX_BY_HAND_UNITS} hidden units; this net has ${units}.`;
-  if (model.features?.length) return "By hand needs x alone as input: turn the input features off.";
-  if (model.batch_norm) return "By hand needs a net without batch norm (its folded weights cannot be unfolded).";
-  return null;
-}
 
 /** The parameters of a net of `units` hidden units: label, colour and place in the layers. */
 export function parameters(units) {
@@ -34,21 +21,6 @@ export function parameters(units) {
   }
   list.push({ key: "phi_0", label: "φ₀", unit: null, role: "offset", color: "", path: [1, "bias", 0] });
   return list;
-}
-
-const read = (layers, [layer, part, ...index]) => index.reduce((row, i) => row[i], layers[layer][part]);
-
-function write(layers, [layer, part, ...index], value) {
-  const last = index.pop();
-  index.reduce((row, i) => row[i], layers[layer][part])[last] = value;
-}
-
-/** The network's weights from a function picture, as plain finite numbers; null when not sent. */
-export function weightsOf(fn) {
-  const layers = fn?.network?.layers;
-  if (!Array.isArray(layers) || layers.some((l) => !l.weight || !l.bias)) return null;
-  const finite = (v) => (Number.isFinite(v) ? v : 0); // a diverged net: start again from 0
-  return layers.map((l) => ({ weight: l.weight.map((row) => row.map(finite)), bias: l.bias.map(finite) }));
 }
 
 /** A number as the card writes it: 3 significant digits, a true minus sign. */
@@ -88,7 +60,7 @@ export class ByHandView {
     this.awaited = null; // a rebuild or reset: the server's weights win
     if (why) return;
     this.range = data.input_range?.[0] ?? [-1, 1];
-    const units = Array.isArray(run.config.model.hidden_units) ? run.config.model.hidden_units[0] : run.config.model.hidden_units;
+    const units = widthOf(run.config.model);
     if (units !== this.units || !this.rows) this.#build(units);
     this.#follow(run, fn);
   }
@@ -100,7 +72,6 @@ export class ByHandView {
 
   #follow(run, fn) {
     this.loss.textContent = `loss ${shortNumber(run.train_loss)}`;
-    this.loss.dataset.value = String(run.train_loss);
     const playing = run.status === "running";
     this.element.dataset.playing = playing ? "1" : "0";
     this.note.textContent = playing ? "Pause to set weights by hand." : "Drag a slider or type a number: every frame shows the new fit.";
@@ -120,8 +91,11 @@ export class ByHandView {
   }
 
   async #ask(runId) {
+    if (this.asking) return;
+    this.asking = true;
     const weights = await this.fetchWeights(runId).catch(() => null); // GET .../weights: {layers}
-    if (weights && !this.layers) this.#showWeights(weightsOf({ network: weights }));
+    this.asking = false;
+    if (weights && !this.layers && this.rows) this.#showWeights(weightsOf({ network: weights }));
   }
 
   // Off: the card shrinks to its one-line reason (index.html's .byhand-on parts hide by CSS).
@@ -187,13 +161,6 @@ export class ByHandView {
     if (wait <= 0) flush();
     else this.timer = setTimeout(flush, wait);
   }
-}
-
-// Equal up to float32 rounding (the server keeps float32 weights).
-function sameWeights(a, b) {
-  const flat = (layers) => layers.flatMap((l) => [...l.weight.flat(), ...l.bias]);
-  const [x, y] = [flat(a), flat(b)];
-  return x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) <= 1e-6 * Math.max(1, Math.abs(v)));
 }
 
 // One parameter's slider and number box, both calling onValue(number) as they move.
