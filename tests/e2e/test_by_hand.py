@@ -13,8 +13,19 @@ import time
 import numpy as np
 import pytest
 
-from tests.e2e.pagetools import (api, open_playground, pause, run, run_id, set_field, snapshots,
-                                 trace, wait_paused_at, wait_snapshot_after, wait_step_at_least)
+from tests.e2e.pagetools import (
+    api,
+    open_playground,
+    pause,
+    run,
+    run_id,
+    set_field,
+    snapshots,
+    trace,
+    wait_paused_at,
+    wait_snapshot_after,
+    wait_step_at_least,
+)
 from tests.live_server import ROOT
 
 pytestmark = pytest.mark.e2e

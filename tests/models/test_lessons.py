@@ -141,7 +141,8 @@ def check_by_hand(seeded: Trainer, claim: dict, steps: int) -> list[str]:
     stuck = seeded.status().train_loss or math.inf
     failed = []
     if not start <= claim["max_start_loss"]:
-        failed.append(f"the hand-set weights' loss is {start:.4f}, claimed <= {claim['max_start_loss']}")
+        failed.append(f"the hand-set weights' loss is {start:.4f}, claimed <= "
+                      f"{claim['max_start_loss']}")
     if not finished <= min(claim["max_train_loss"], start):
         failed.append(f"from the hand-set weights the loss is {finished:.4f} after {steps} steps, "
                       f"claimed <= {claim['max_train_loss']}")
