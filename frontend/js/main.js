@@ -1,6 +1,6 @@
 // Wires the page: controls and lessons -> the run session -> the store and the views. Holds no
 // drawing, no network code and no URL parsing of its own; each of those lives in its module.
-import { ApiError, waitForStart } from "./api.js";
+import { ApiError, api, waitForStart } from "./api.js";
 import { Checkpoints } from "./checkpoints.js";
 import { Controls } from "./controls.js";
 import { CustomPoints } from "./custom.js";
@@ -21,6 +21,7 @@ import { Store } from "./state/store.js";
 import { ViewToggles } from "./toggles.js";
 import { addViewToggles } from "./extratoggles.js";
 import { ViewState } from "./viewstate.js";
+import { ByHandView } from "./views/byhand.js";
 import { CaptionView } from "./views/captions.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
@@ -50,6 +51,7 @@ views.register(KINDS, new StatsView($("stats")));
 views.register(KINDS, new CaptionView($("main-title"), $("main-caption")));
 const fit1d = views.register(["1d"], new Fit1dView($("plot-fit1d"), { onClick: (click) => custom.click(click) }));
 views.register(["1d"], new UnitsView($("plot-units"), $("units-caption")));
+views.register(KINDS, new ByHandView($("byhand-card"), { onWeights: setWeights, fetchWeights: api.weights }));
 const plane = views.register(["2d"], new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.click(click) }));
 views.register(["digits"], new DigitsView($("plot-confusion"), $("digit-samples")));
 views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
@@ -142,6 +144,12 @@ function paceCap() {
 }
 
 // ---------- to the server ----------
+
+// Weights by hand: the server answers weights_set (the optimizer-reset notice) and a frame.
+function setWeights(layers) {
+  if (sharing.refuseChange()) return;
+  if (!session.setWeights(layers)) notices.show("error", "Not connected: the weights were not sent. Try again once the page is live.");
+}
 
 function onControl(key, value) {
   if (key === "dataset") return chooseDataset(value);

@@ -66,6 +66,9 @@ export class RunSession {
   step(steps) { return this.#send(clientMessage("step", { steps })); }
   reset() { return this.#send(clientMessage("reset")); }
 
+  /** Weights by hand: every layer's {weight, bias}, the shape GET .../weights answers. */
+  setWeights(layers) { return this.#send(clientMessage("set_weights", { layers })); }
+
   /** Change the run's settings (PATCH): resolves to the server's {run, applied}; throws ApiError. */
   update(config) {
     return api.patchRun(this.runId, config);

@@ -20,6 +20,7 @@ import torch
 from models.analysis import evaluate, linear_regression, piecewise_1d
 from models.datasets import DATASETS, DatasetConfig, make_dataset
 from models.engine import RunConfig, Trainer, TrainingConfig
+from models.loop import Loop
 from models.network import ModelConfig, lecture_parameter_count
 from models.pictures import region_bound_for
 from models.regions import region_map_2d
@@ -28,7 +29,7 @@ LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
 LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
           "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
-          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with"}
+          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand"}
 REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
@@ -107,6 +108,47 @@ def check_claim(lesson: dict) -> list[str]:
         failed += check_shared_kinks(trainer, claim["shared_kinks"])
     if "smooth_with" in claim:
         failed += compare_smoothness(trainer, train(merged(config, claim["smooth_with"]), steps))
+    if "by_hand" in claim:
+        failed += check_by_hand(trainer, claim["by_hand"], steps)
+    return failed
+
+
+def shallow_output(layers: list[dict], x: np.ndarray) -> np.ndarray:
+    """The lecture's y = phi_0 + sum_d phi_d ReLU[theta_d0 + theta_d1 x] from wire-shaped weights,
+    written out (not the network): (N,) -> (N,)."""
+    first, output = layers
+    theta_0, theta_1 = np.asarray(first["bias"]), np.asarray(first["weight"])[:, 0]  # (D,), (D,)
+    phi_0, phi = output["bias"][0], np.asarray(output["weight"])[0]  # scalar, (D,)
+    hidden = np.maximum(0.0, theta_0[None, :] + theta_1[None, :] * x[:, None])  # (N, D)
+    return phi_0 + hidden @ phi
+
+
+def check_by_hand(seeded: Trainer, claim: dict, steps: int) -> list[str]:
+    """Weights set by hand (claim["layers"], the wire's shape) already fit (their training loss,
+    from the written-out formula, is at most max_start_loss); the student's loop trained from them
+    for `steps` steps reaches max_train_loss, while the seed's own start stays above
+    seed_loss_above after as many steps (gradient descent alone gets stuck)."""
+    loop = Loop(seeded.config)
+    x, y = loop.data.x_train.double().numpy()[:, 0], loop.data.y_train.double().numpy()[:, 0]
+    start = float(np.mean((shallow_output(claim["layers"], x) - y) ** 2))
+    linears = [m for m in loop.model.modules() if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():  # in place: the optimizer holds these parameters, its state still empty
+        for linear, layer in zip(linears, claim["layers"], strict=True):
+            linear.weight.copy_(torch.tensor(layer["weight"]))
+            linear.bias.copy_(torch.tensor(layer["bias"]))
+    loop.step(steps)
+    finished, _ = loop.losses()
+    stuck = seeded.status().train_loss or math.inf
+    failed = []
+    if not start <= claim["max_start_loss"]:
+        failed.append(f"the hand-set weights' loss is {start:.4f}, claimed <= "
+                      f"{claim['max_start_loss']}")
+    if not finished <= min(claim["max_train_loss"], start):
+        failed.append(f"from the hand-set weights the loss is {finished:.4f} after {steps} steps, "
+                      f"claimed <= {claim['max_train_loss']}")
+    if not stuck >= claim["seed_loss_above"]:
+        failed.append(f"from the seed the loss is {stuck:.4f} after {steps} steps, claimed >= "
+                      f"{claim['seed_loss_above']}")
     return failed
 
 
@@ -236,6 +278,17 @@ def test_the_claim_check_fails_for_the_old_universal_lesson() -> None:
     failed = check_claim(old)
     assert any("train loss" in problem for problem in failed), failed
     assert any("noise-free target" in problem for problem in failed), failed
+
+
+def test_the_by_hand_check_fails_for_weights_that_do_not_fit() -> None:
+    """Joints all at x = 0 (the seed's own start) neither fit nor let the loop finish the fit."""
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "by_hand")
+    by_hand = lesson["claim"]["by_hand"]
+    piled = [{**by_hand["layers"][0], "bias": [0.0, 0.0, 0.0]}, by_hand["layers"][1]]
+    failed = check_claim({**lesson, "claim": {**lesson["claim"],
+                                              "by_hand": {**by_hand, "layers": piled}}})
+    assert any("hand-set weights' loss" in problem for problem in failed), failed
+    assert any("from the hand-set weights" in problem for problem in failed), failed
 
 
 def test_an_unknown_kind_of_claim_fails() -> None:
