@@ -81,6 +81,8 @@ export const api = {
   /** A partial config; answers {run, applied: "live" | "rebuilt" | "data"}. */
   patchRun: (id, partial) => request("PATCH", runPath(id), partial),
   deleteRun: (id) => request("DELETE", runPath(id)),
+  /** {layers: [{weight, bias}]}: every Linear's weights, input first (batch norm folded). */
+  weights: (id) => request("GET", `${runPath(id)}/weights`),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,

@@ -69,7 +69,7 @@ export const CONTRACT = deepFreeze(
     {"key": "seed", "path": ["training", "seed"], "kind": "int", "applies": "rebuild",
      "control": "number", "label": "Weight seed"}
   ],
-  "client_messages": ["play", "pause", "step", "reset"],
+  "client_messages": ["play", "pause", "step", "reset", "set_weights"],
   "server_messages": ["snapshot", "frame", "error", "deleted", "weights_set"],
   "function_kinds": ["1d", "2d", "digits"],
   "tasks": ["regression", "binary", "multiclass"],

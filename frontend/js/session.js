@@ -66,6 +66,9 @@ export class RunSession {
   step(steps) { return this.#send(clientMessage("step", { steps })); }
   reset() { return this.#send(clientMessage("reset")); }
 
+  /** Give the run these weights ({weight, bias} per Linear, input first); false if not connected. */
+  setWeights(layers) { return this.#send(clientMessage("set_weights", { layers })); }
+
   /** Change the run's settings (PATCH): resolves to the server's {run, applied}; throws ApiError. */
   update(config) {
     return api.patchRun(this.runId, config);
