@@ -40,7 +40,7 @@ export class WeightEditor {
     const span = Math.max(1, Math.ceil(2 * Math.abs(target.value)));
     Object.assign(this.slider, { min: String(-span), max: String(span), step: String(span / 200) });
     this.slider.value = String(target.value);
-    this.box.value = String(Number(target.value.toPrecision(6)));
+    this.box.value = String(Number(target.value.toPrecision(4)));
     this.status.textContent = "";
     this.element.hidden = false;
     this.box.focus();

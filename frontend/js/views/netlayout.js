@@ -70,7 +70,7 @@ export function layoutNetwork(network, model) {
   const edges = edgesOf(network);
   const shown = shownUnits(widths, edges);
   const most = Math.max(1, ...shown.map((units) => units.length));
-  const height = Math.max(240, Math.min(560, most * 34 + TOP + 20));
+  const height = Math.max(240, Math.min(560, most * 40 + TOP + 20));
   const pitch = (height - TOP - 12) / most;
   const gap = (VIEW_WIDTH - LEFT - RIGHT) / Math.max(1, widths.length - 1);
   const size = Math.max(6, Math.min(54, pitch * 0.78, gap * 0.42));

@@ -13,7 +13,7 @@ export function describeNetwork(elements, network, layout, fn, editable, picture
   if (network.summary) summary.textContent = summaryText(layout);
   caption.textContent = `A ${network.widths.join("–")} network. Edges: orange w > 0, blue w < 0, `
     + "thicker = larger |w|; the dot on a unit is its bias."
-    + (pictures ? " Each unit shows its output over the input domain (hover to enlarge)." : "")
+    + (pictures ? " Each unit shows its output over the input domain, on its own scale (hover to enlarge)." : "")
     + (editable ? " Click an edge or a unit to set its value by hand." : "");
   const items = [];
   if (network.dropped) {

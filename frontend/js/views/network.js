@@ -247,7 +247,7 @@ export class NetworkView {
     if (!picture) return;
     drawThumbnail(this.preview, picture);
     const node = this.layout.nodes.find((n) => n.key === key);
-    const over = picture.kind === "curve" ? "x" : "the plane (x₁ →, x₂ ↑)";
+    const over = picture.kind === "curve" ? "x" : "the plane (x₁ →, x₂ ↑; blue < 0 < orange)";
     this.previewLabel.textContent = `${node?.name ?? key}: its output over ${over}, from ${format(this.preview.dataset.min)} to ${format(this.preview.dataset.max)}`;
   }
 
