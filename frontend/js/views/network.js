@@ -53,6 +53,7 @@ export class NetworkView {
   }
 
   setData(snapshot) {
+    this.editor?.close(); // a new run or a rebuild: the value being edited is gone
     this.update(snapshot);
   }
 
