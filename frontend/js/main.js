@@ -26,6 +26,8 @@ import { CaptionView } from "./views/captions.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
 import { LossView } from "./views/loss.js";
+import { WeightEditor } from "./views/netedit.js";
+import { NetworkView } from "./views/network.js";
 import { Plane2dView } from "./views/plane2d.js";
 import { KINDS, ViewRegistry, kindOf } from "./views/registry.js";
 import { StatsView } from "./views/stats.js";
@@ -55,12 +57,15 @@ views.register(KINDS, new ByHandView($("byhand-card"), { onWeights: setWeights, 
 const plane = views.register(["2d"], new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.click(click) }));
 views.register(["digits"], new DigitsView($("plot-confusion"), $("digit-samples")));
 views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
+const editor = new WeightEditor($("network-editor"), $("network-edit-note"), {
+  send: (layers) => session.setWeights(layers), fetchWeights: () => api.weights(store.run.id) });
+views.register(KINDS, new NetworkView($("network-card"), editor));
 
 // Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
 window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });
 const frames = new FrameQueue(drawFrame);
 const route = messageRouter({ snapshot: drawSnapshot, frame: (frame) => frames.push(frame), error: serverError, deleted,
-  weights_set: (message) => notices.change("live", message.message) });
+  weights_set: (message) => { notices.change("live", capitalised(message.message)); editor.confirm(message.message); } });
 const session = new RunSession({
   onMessage: route,
   onConnection: (...args) => states.connection(...args),
@@ -129,6 +134,8 @@ function drawRun(run, configChanged) {
 function serverError(message) {
   if (!controls.showError(message.field, message.message)) notices.show("error", message.message);
 }
+
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function deleted() {
   states.deleted(store.run?.config);

@@ -35,7 +35,7 @@ def test_the_page_keeps_drawing_while_a_run_plays(page, server, name):
         sys.stdout.write(f"  {view:<14} median {statistics.median(times):7.2f} ms, "
                          f"max {max(times):7.2f} ms over {len(times)} updates\n")
     assert report["frames_per_second"] >= MIN_FRAMES_PER_SECOND, report["frames_per_second"]
-    expected = {"LossView", "StatsView", "CaptionView"} | (
+    expected = {"LossView", "StatsView", "CaptionView", "NetworkView"} | (
         {"Fit1dView", "UnitsView"} if name.startswith("1-D") else {"Plane2dView", "Units2dView"})
     assert expected <= set(views), sorted(views)
     assert all(len(views[v]) == report["frames"] for v in expected)  # every view drew every frame

@@ -24,3 +24,6 @@ export function unitStyle(index) {
     dash: UNIT_DASHES[Math.floor(index / UNIT_HUES.length) % UNIT_DASHES.length],
   };
 }
+
+// Weights and biases by sign, the unit panels' diverging ends (views/planes.js): blue < 0 < orange.
+export const SIGN_COLORS = { negative: "#1f6fb4", positive: "#e08a00" };
