@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - CSS selectors and in-page scripts read best on one line
 """The network diagram (frontend/js/views/network.js) and weights by hand, in a real browser against
 the server's own REST answers: one node per unit, one edge per weight coloured by sign and as thick
 as |w|, hover values, editing a weight (set_weights over the socket, checked by GET weights), the
