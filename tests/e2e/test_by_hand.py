@@ -119,7 +119,7 @@ def test_a_slider_sets_its_weight_and_the_fit_is_the_formula_of_the_weights(page
 
     wait_until(fit_matches, what="the drawn fit is phi_0 + sum phi_d relu(theta_d0 + theta_d1 x)")
     notice = page.locator("#notice")
-    assert notice.is_visible() and "weights set by hand" in notice.inner_text()
+    assert notice.is_visible() and "weights set by hand" in notice.inner_text().lower()
     assert "optimizer state starts afresh" in notice.inner_text()
 
 
