@@ -92,3 +92,16 @@ def drawn(page, element_id: str) -> list[dict[str, Any]]:
 
 def api(base_url: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, timeout=30)
+
+
+def stepped(page, steps: int = 10, at: int | None = None) -> None:
+    """Press Step with `steps` per press and wait until the run is paused at `at` (default
+    `steps`: a fresh run's first press)."""
+    page.select_option("#step-size", str(steps))
+    page.click("#step")
+    wait_paused_at(page, steps if at is None else at)
+
+
+def rest(server, page, what: str) -> dict:
+    """GET /api/runs/<the page's run>/<what> from `server` (a LiveServer), as JSON."""
+    return api(server.url).get(f"/api/runs/{run_id(page)}/{what}").json()

@@ -11,23 +11,13 @@ import re
 
 import pytest
 
-from tests.e2e.pagetools import TIMEOUT_MS, api, open_playground, run_id, wait_paused_at
+from tests.e2e.pagetools import TIMEOUT_MS, api, open_playground, rest, run_id, stepped
 
 pytestmark = pytest.mark.e2e
 
 SHALLOW = "#dataset=sine&n_points=60&hidden_units=3&depth=1&activation=relu&seed=0"
 DEEP_2D = "#dataset=circle&n_points=100&hidden_units=4,2&depth=2&activation=relu&seed=0"
 NEGATIVE, POSITIVE = "#1f6fb4", "#e08a00"  # palette.js SIGN_COLORS: the unit panels' ends
-
-
-def stepped(page, steps: int = 10) -> None:
-    page.select_option("#step-size", str(steps))
-    page.click("#step")
-    wait_paused_at(page, steps)
-
-
-def rest(server, page, what: str) -> dict:
-    return api(server.url).get(f"/api/runs/{run_id(page)}/{what}").json()
 
 
 def drawn_edges(page) -> list[dict]:

@@ -7,22 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.pagetools import api, drawn, open_playground, run_id, wait_paused_at
+from tests.e2e.pagetools import drawn, open_playground, rest, stepped
 
 pytestmark = pytest.mark.e2e
 
 SHALLOW = "#dataset=sine&n_points=100&hidden_units=8&depth=1&activation=relu&seed=0"
 DEEP = "#dataset=sine&n_points=100&hidden_units=4&depth=3&activation=relu&seed=0"
-
-
-def stepped(page, steps: int, at: int) -> None:
-    page.select_option("#step-size", str(steps))
-    page.click("#step")
-    wait_paused_at(page, at)
-
-
-def rest(server, page, what: str) -> dict:
-    return api(server.url).get(f"/api/runs/{run_id(page)}/{what}").json()
 
 
 def test_a_shallow_nets_panels_draw_each_units_curves_and_the_sum_the_server_computes(page, server):

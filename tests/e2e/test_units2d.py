@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.pagetools import api, open_playground, run_id, trace, wait_paused_at
+from tests.e2e.pagetools import api, open_playground, run_id, stepped, trace
 
 pytestmark = pytest.mark.e2e
 
 CIRCLE = "#dataset=circle&n_points=100&hidden_units=4&depth=1&activation=relu&seed=0"
-
-
-def stepped(page, steps: int = 10) -> None:
-    page.select_option("#step-size", str(steps))
-    page.click("#step")
-    wait_paused_at(page, steps)
 
 
 def function(server, page) -> dict:

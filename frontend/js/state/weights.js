@@ -1,5 +1,6 @@
-// The weights of a shallow 1-input, 1-output net as the "By hand" card edits them: which nets it
-// takes, where each weight sits in the wire's {layers: [{weight, bias}]}, and their comparison.
+// Weights as the page edits them (the "By hand" card, the diagram's editor): which nets the card
+// takes, copies of the wire's {layers: [{weight, bias}]} to edit, where each weight sits in them,
+// and their comparison.
 // Plain data: no DOM, no network.
 
 export const MAX_BY_HAND_UNITS = 4;
@@ -31,13 +32,16 @@ export function write(layers, [layer, part, ...index], value) {
   index.reduce((row, i) => row[i], layers[layer][part])[last] = value;
 }
 
-/** The network's weights from a function picture, as plain finite numbers; null when not sent. */
-export function weightsOf(fn) {
-  const layers = fn?.network?.layers;
-  if (!Array.isArray(layers) || layers.some((l) => !l.weight || !l.bias)) return null;
+/** A copy of wire layers [{weight, bias}] as plain finite numbers, to edit and send; null when a
+ * layer is missing its numbers (a summarised wide layer carries only its strongest edges). */
+export function fullLayers(layers) {
+  if (!Array.isArray(layers) || !layers.length || layers.some((l) => !l.weight || !l.bias)) return null;
   const finite = (v) => (Number.isFinite(v) ? v : 0); // a diverged net: start again from 0
   return layers.map((l) => ({ weight: l.weight.map((row) => row.map(finite)), bias: l.bias.map(finite) }));
 }
+
+/** The network's weights from a function picture (see fullLayers); null when not sent. */
+export const weightsOf = (fn) => fullLayers(fn?.network?.layers);
 
 // Equal up to float32 rounding (the server keeps float32 weights).
 export function sameWeights(a, b) {

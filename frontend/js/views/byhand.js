@@ -2,7 +2,7 @@
 // shallow 1-input, 1-output net of at most 4 hidden units, y = φ₀ + Σ φ_d a[θ_d0 + θ_d1 x].
 // Moving one hands every weight to onWeights (throttled); the fit, the units and the loss come back
 // in the server's frames. A view of the registry (views/registry.js); it never fetches or plots.
-import { read, refusal, sameWeights, weightsOf, widthOf, write } from "../state/weights.js";
+import { fullLayers, read, refusal, sameWeights, weightsOf, widthOf, write } from "../state/weights.js";
 import { unitStyle } from "./palette.js";
 
 const SEND_INTERVAL_MS = 50; // at most 20 set_weights per second while dragging
@@ -95,7 +95,7 @@ export class ByHandView {
     this.asking = true;
     const weights = await this.fetchWeights(runId).catch(() => null); // GET .../weights: {layers}
     this.asking = false;
-    if (weights && !this.layers && this.rows) this.#showWeights(weightsOf({ network: weights }));
+    if (weights && !this.layers && this.rows) this.#showWeights(fullLayers(weights.layers));
   }
 
   // Off: the card shrinks to its one-line reason (index.html's .byhand-on parts hide by CSS).

@@ -2,6 +2,7 @@
 // slider; Enter, leaving the box or letting go of the slider applies). It sends the run's full
 // weights with that one value changed; the server then resets the optimizer state and says so.
 // No network code: `send(layers)` and `fetchWeights()` come from main.js.
+import { fullLayers } from "../state/weights.js";
 
 const BATCH_NORM_REASON = "Setting weights by hand is off for batch-norm nets: the diagram shows the "
   + "weights with batch norm folded in, and those cannot be unfolded into γ, β and the running statistics.";
@@ -95,9 +96,6 @@ export class WeightEditor {
   // The full weights to send: the diagram's own numbers when it has every layer in full (they are
   // exactly GET weights), else the server's (a wide layer comes as its strongest edges only).
   async #weights() {
-    const layers = this.network?.layers ?? [];
-    const full = layers.length && layers.every((layer) => layer.weight && layer.bias);
-    const source = full ? layers : (await this.fetchWeights()).layers;
-    return source.map((layer) => ({ weight: layer.weight.map((row) => [...row]), bias: [...layer.bias] }));
+    return fullLayers(this.network?.layers) ?? fullLayers((await this.fetchWeights()).layers);
   }
 }
