@@ -53,12 +53,14 @@ views.register(KINDS, new StatsView($("stats")));
 views.register(KINDS, new CaptionView($("main-title"), $("main-caption")));
 const fit1d = views.register(["1d"], new Fit1dView($("plot-fit1d"), { onClick: (click) => custom.click(click) }));
 views.register(["1d"], new UnitsView($("plot-units"), $("units-caption")));
-views.register(KINDS, new ByHandView($("byhand-card"), { onWeights: setWeights, fetchWeights: api.weights }));
+const WATCHER_REASON = "You are watching a shared run: only whoever shared it sets its weights. Make your own copy to set them.";
+const locked = () => (session.watching ? WATCHER_REASON : null);
+views.register(KINDS, new ByHandView($("byhand-card"), { onWeights: setWeights, fetchWeights: api.weights, locked }));
 const plane = views.register(["2d"], new Plane2dView($("plot-plane2d"), { onClick: (click) => custom.click(click) }));
 views.register(["digits"], new DigitsView($("plot-confusion"), $("digit-samples")));
 views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
 const editor = new WeightEditor($("network-editor"), $("network-edit-note"), {
-  send: (layers) => session.setWeights(layers), fetchWeights: () => api.weights(store.run.id) });
+  send: (layers) => session.setWeights(layers), fetchWeights: () => api.weights(store.run.id), locked });
 views.register(KINDS, new NetworkView($("network-card"), editor));
 
 // Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().

@@ -128,3 +128,29 @@ def test_a_watch_link_to_an_unknown_run_offers_a_run_of_ones_own(page, server):
     assert _watching(page)
     assert client.get(f"/api/runs/{own}").status_code == 404
     client.delete(f"/api/runs/{other}")
+
+
+def test_a_watcher_cannot_set_weights_by_hand_and_is_told_why(page, other_page, server):
+    shallow = "#dataset=sine&n_points=60&hidden_units=3&depth=1&init=he&seed=4"
+    client = api(server.url)
+    open_playground(page, server.url, shallow)
+    shared = run_id(page)
+    page.click("#step")
+    wait_paused_at(page, 10)
+    before = client.get(f"/api/runs/{shared}/weights").json()
+    open_playground(other_page, server.url, _share_link(page, server.url))
+    assert run_id(other_page) == shared
+
+    card = other_page.locator("#byhand-card")
+    assert card.get_attribute("data-locked") == "1"
+    assert "watching a shared run" in card.locator(".byhand-note").inner_text()
+    assert card.locator('input[type="range"]').first.is_disabled()
+    note = other_page.locator("#network-edit-note")
+    assert note.is_visible() and "watching a shared run" in note.inner_text()
+    other_page.locator("#network-diagram g[data-kind=edge] line.edge-hit").first.click(force=True)
+    assert other_page.locator("#network-editor").is_hidden()
+    assert client.get(f"/api/runs/{shared}/weights").json() == before
+
+    owner = page.locator("#byhand-card")  # the owner still sets them
+    assert owner.get_attribute("data-locked") == "0"
+    assert not owner.locator('input[type="range"]').first.is_disabled()

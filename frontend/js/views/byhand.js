@@ -32,10 +32,12 @@ export function shortNumber(value) {
 
 export class ByHandView {
   /** element: the card; onWeights(layers) sends every weight; fetchWeights(runId) answers them
-   * when the frames carry none (the server's unit pictures off). */
-  constructor(element, { onWeights, fetchWeights }) {
+   * when the frames carry none (the server's unit pictures off); locked() says why this page may
+   * not set weights (a watcher of a shared run), or null. */
+  constructor(element, { onWeights, fetchWeights, locked = () => null }) {
     this.element = element;
     this.onWeights = onWeights;
+    this.locked = locked;
     this.fetchWeights = fetchWeights;
     this.table = element.querySelector(".byhand-table");
     this.reason = element.querySelector(".byhand-reason");
@@ -74,8 +76,10 @@ export class ByHandView {
     this.loss.textContent = `loss ${shortNumber(run.train_loss)}`;
     const playing = run.status === "running";
     this.element.dataset.playing = playing ? "1" : "0";
-    this.note.textContent = playing ? "Pause to set weights by hand." : "Drag a slider or type a number: every frame shows the new fit.";
-    for (const row of this.rows) row.slider.disabled = row.box.disabled = playing;
+    const locked = this.locked();
+    this.element.dataset.locked = locked ? "1" : "0";
+    this.note.textContent = locked ?? (playing ? "Pause to set weights by hand." : "Drag a slider or type a number: every frame shows the new fit.");
+    for (const row of this.rows) row.slider.disabled = row.box.disabled = playing || Boolean(locked);
     const sent = weightsOf(fn);
     if (!sent) {
       if (!this.layers) this.#ask(run.id);
@@ -136,7 +140,7 @@ export class ByHandView {
   }
 
   #edit(param, value) {
-    if (!this.layers || !Number.isFinite(value) || this.element.dataset.playing === "1") return;
+    if (!this.layers || !Number.isFinite(value) || this.element.dataset.playing === "1" || this.locked()) return;
     write(this.layers, param.path, value);
     setControl(this.rows.find((row) => row.key === param.key), value);
     this.#writeJoints();

@@ -12,10 +12,11 @@ export class WeightEditor {
    * element: the editor's container; note: a paragraph for why editing is off; send(layers) sends
    * {layers} as set_weights (false when not connected); fetchWeights() resolves to GET .../weights.
    */
-  constructor(element, note, { send, fetchWeights }) {
+  constructor(element, note, { send, fetchWeights, locked = () => null }) {
     this.element = element;
     this.note = note;
     this.send = send;
+    this.locked = locked; // () => why this page may not set weights (a watcher), or null
     this.fetchWeights = fetchWeights;
     this.network = null;
     this.target = null;
@@ -26,10 +27,10 @@ export class WeightEditor {
   /** The run shown and its network (null, null: nothing to edit). */
   setRun(run, network) {
     this.network = network;
-    const batchNorm = Boolean(run?.config.model.batch_norm);
-    this.enabled = Boolean(network) && !batchNorm;
-    this.note.textContent = batchNorm ? BATCH_NORM_REASON : "";
-    this.note.hidden = !batchNorm;
+    const reason = run?.config.model.batch_norm ? BATCH_NORM_REASON : (network && this.locked()) || "";
+    this.enabled = Boolean(network) && !reason;
+    this.note.textContent = reason;
+    this.note.hidden = !reason;
     if (!this.enabled) this.close();
   }
 
