@@ -88,7 +88,6 @@ def test_a_link_with_regions_shows_the_linear_regions(page, server):
     page.wait_for_selector('body[data-mode="2d"]')
     assert page.is_checked("#toggle-regions")
     page.wait_for_function(
-        "(document.getElementById('plot-plane2d').data || [])"
-        ".some(t => t.type === 'heatmap' && t.text)",
+        "document.getElementById('plot-plane2d').surface?.kind === 'regions'",
         timeout=TIMEOUT_MS)
     assert "regions=1" in page.url

@@ -63,8 +63,8 @@ def test_test_points_hide_and_the_output_discretizes(page, server):
     assert "test=0" in page.evaluate("location.hash")
 
     page.check("#toggle-discrete")
-    classes = page.evaluate("""() => document.getElementById('plot-plane2d').data
-        .find((t) => t.name === 'predicted class').z""")
+    assert page.get_attribute("#plot-plane2d", "data-surface") == "class"
+    classes = page.evaluate("() => document.getElementById('plot-plane2d').surface.z")
     z = function(server, page)["z"]
     assert classes == [[1 if p > 0.5 else 0 for p in row] for row in z]
 

@@ -34,7 +34,8 @@ def test_a_2d_dataset_draws_a_heatmap_with_boundary_and_regions(page, server, sc
     pause(page)
     types = page.evaluate("document.getElementById('plot-plane2d').data.map(t => t.type)")
     function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
-    assert "heatmap" in types and "contour" not in types  # the exact boundary, not a contour
+    assert page.get_attribute("#plot-plane2d", "data-surface") == "probability"
+    assert "contour" not in types  # the exact boundary, not a contour
     boundary = trace(page, "plot-plane2d", "decision boundary")
     assert boundary["x"].count(None) == len(function["boundary"]) > 0
     assert page.locator("#plot-fit1d").is_hidden()
@@ -52,13 +53,52 @@ def test_without_exact_regions_the_grid_colours_them_and_a_contour_bounds(page, 
     page.click("#step")
     wait_paused_at(page, 10)
     types = page.evaluate("document.getElementById('plot-plane2d').data.map(t => t.type)")
-    assert "heatmap" in types and "contour" in types
+    assert page.get_attribute("#plot-plane2d", "data-surface") == "probability"
+    assert "contour" in types
     page.check("#toggle-regions")
-    regions = page.evaluate(
-        "document.getElementById('plot-plane2d').data.find(t => t.type === 'heatmap').text")
+    assert page.get_attribute("#plot-plane2d", "data-surface") == "regions"
+    regions = page.evaluate("document.getElementById('plot-plane2d').surface.text")
     function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
     assert function["polygons"] is None
     assert regions == function["regions"], "the region colouring is not the server's region map"
+
+
+def _scale_colour(stops: list, t: float) -> tuple[int, ...]:
+    """The colour at t in [0, 1] of a Plotly-style scale [[t, "#rrggbb"], ...], in RGB."""
+    for (t0, c0), (t1, c1) in zip(stops, stops[1:], strict=False):
+        if t <= t1:
+            a = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+            return tuple(round(int(c0[k:k + 2], 16) * (1 - a) + int(c1[k:k + 2], 16) * a)
+                         for k in (1, 3, 5))
+    return tuple(int(stops[-1][1][k:k + 2], 16) for k in (1, 3, 5))
+
+
+def test_the_painted_surface_shows_the_servers_probabilities_in_the_scale(page, server):
+    """The canvas under the 2-D plot: at grid points, its pixels are P(y=1) of GET .../function
+    in the page's probability scale, at the heatmap's opacity."""
+    open_playground(page, server.url, "#dataset=circle&n_points=100&hidden_units=8&seed=2")
+    page.click("#step")
+    wait_paused_at(page, 10)
+    function = api(server.url).get(f"/api/runs/{run_id(page)}/function").json()
+    stops = page.evaluate("import('/js/views/palette.js').then((m) => m.PROBABILITY_SCALE)")
+    xs, ys, z = function["x"], function["y"], function["z"]
+    checked = 0
+    for i in range(3, len(ys) - 3, 9):
+        for j in range(3, len(xs) - 3, 9):
+            pixel = page.evaluate("""([u, v]) => {
+                const el = document.getElementById('plot-plane2d');
+                const canvas = el.querySelector('canvas.plane-surface');
+                const [xa, ya] = [el._fullLayout.xaxis, el._fullLayout.yaxis];
+                const px = (u - xa.range[0]) / (xa.range[1] - xa.range[0]) * canvas.width;
+                const py = (1 - (v - ya.range[0]) / (ya.range[1] - ya.range[0])) * canvas.height;
+                return Array.from(canvas.getContext('2d').getImageData(px, py, 1, 1).data);
+            }""", [xs[j], ys[i]])
+            expected = _scale_colour(stops, z[i][j])
+            close = all(abs(a - b) <= 6 for a, b in zip(pixel[:3], expected, strict=True))
+            assert close, (i, j, pixel, expected)
+            assert abs(pixel[3] - round(0.85 * 255)) <= 2
+            checked += 1
+    assert checked >= 16
 
 
 def _click_plot_area(page, element_id: str, fx: float, fy: float) -> tuple[float, float]:
