@@ -14,6 +14,8 @@ from server.errors import ApiError
 from server.registry import Registry
 from server.schemas.inspect import WeightCheck
 
+MAX_NUMBERS = 2_000_000  # numbers in one answer (~40 MB of JSON): beyond, a smaller net or batch
+
 
 def inspect(registry: Registry, run_id: str, check: WeightCheck | None) -> dict[str, Any]:
     """The Inspection of the run's next step; 409 for a running, failed or diverged run and for
@@ -33,6 +35,11 @@ def inspect(registry: Registry, run_id: str, check: WeightCheck | None) -> dict[
         step = inspect_step(state, dataset)
     except InspectError as error:
         raise ApiError(409, str(error), error.field) from None
+    numbers = answer_size(step)
+    if numbers > MAX_NUMBERS:
+        raise ApiError(409, f"this step is too large to open up ({numbers:,} numbers, at most "
+                            f"{MAX_NUMBERS:,}): use a smaller batch or fewer hidden units",
+                       "training.batch_size")
     result = None
     if check is not None:
         _check_fits(step, check)
@@ -43,6 +50,14 @@ def inspect(registry: Registry, run_id: str, check: WeightCheck | None) -> dict[
         result = {**check.model_dump(), "backprop": float(exact), "finite_difference": numeric}
     record.touch()
     return inspection_view(step, dataset, record.config.model, result)
+
+
+def answer_size(step: InspectedStep) -> int:
+    """How many numbers the answer holds: per layer 5 (D_k, B) and a (D_{k-1}, B) matrix, the
+    weights and biases with their update parts (at most 7 each)."""
+    batch = len(step.indices)
+    return sum(layer.weight.shape[0] * (5 * batch + 7 * (layer.weight.shape[1] + 1))
+               + layer.weight.shape[1] * batch for layer in step.layers)
 
 
 def _check_fits(step: InspectedStep, check: WeightCheck) -> None:

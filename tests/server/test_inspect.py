@@ -111,3 +111,16 @@ def test_two_inputs_and_classes_have_no_preview(client: TestClient) -> None:
     assert step.preview is None and step.task == "multiclass"
     assert len(step.targets) == 3 and all(sum(col) == 1 for col in zip(*step.targets, strict=True))
     assert step.loss == pytest.approx(np.mean(step.losses))
+
+
+def test_a_step_too_large_to_send_is_409_naming_the_batch(client: TestClient, monkeypatch) -> None:
+    run = create(client, CONFIG)
+    from server import inspecting
+    sizes = {}
+    original = inspecting.answer_size
+    monkeypatch.setattr(inspecting, "answer_size", lambda step: sizes.setdefault(
+        "n", original(step)))
+    assert inspect(client, run["id"]).status_code == 200
+    monkeypatch.setattr(inspecting, "MAX_NUMBERS", sizes["n"] - 1)
+    answer = inspect(client, run["id"])
+    assert answer.status_code == 409 and "too large" in answer.json()["detail"]
