@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.pagetools import (
     TIMEOUT_MS,
+    api,
     open_playground,
     pause,
     rest,
@@ -125,3 +126,17 @@ def test_cancel_leaves_the_run_and_playing_turns_it_off(page, server) -> None:
     pause(page)
     page.wait_for_function(f"!document.querySelector('{CARD} button[data-action=forward]')"
                            ".disabled", timeout=TIMEOUT_MS)
+
+
+def test_weights_set_elsewhere_drop_the_open_step(page, server) -> None:
+    open_playground(page, server.url, NET)
+    pause(page)
+    stepped(page, 10)
+    click(page, "forward")
+    phase_is(page, "forward")
+    weights = rest(server, page, "weights")
+    weights["layers"][-1]["bias"] = [weights["layers"][-1]["bias"][0] + 0.5]
+    answer = api(server.url).put(f"/api/runs/{run(page)['id']}/weights", json=weights)
+    assert answer.status_code == 200, answer.text
+    phase_is(page, "")  # same step, same config, other weights: that step is gone
+    assert inspection(page) is None and run(page)["step"] == 10

@@ -44,7 +44,9 @@ export class InspectorView {
     this.element.dataset.playing = running ? "1" : "0";
     if (this.step) {
       const committed = this.committing && run.step === this.step.step + 1;
-      const moved = fresh || run.step !== this.step.step || JSON.stringify(run.config) !== JSON.stringify(previous?.config);
+      // weights set by hand keep the step and the config but not the loss
+      const moved = fresh || run.step !== this.step.step || run.train_loss !== previous?.train_loss
+        || JSON.stringify(run.config) !== JSON.stringify(previous?.config);
       if (committed) {
         this.element.dataset.committed = String(run.step);
         this.#clear(`Took that step: the run is at step ${run.step}. Inspect the next one with Forward.`);
@@ -133,7 +135,7 @@ export class InspectorView {
       this.#say("Each parameter's change. Preview the fit after it, or Commit to take exactly this step.");
     } else if (kind === "preview") {
       this.showPreview(step.preview);
-      this.#say(step.preview ? "The dashed curve is the fit after this step. Commit takes it; Cancel leaves the run as it is."
+      this.#say(step.preview ? "The dashed curve on the fitted function (above) is the fit after this step. Commit takes it; Cancel leaves the run as it is."
         : "No preview for data with more than one input: the change is in Update. Commit or Cancel.");
     }
     this.body.lastElementChild?.scrollIntoView?.({ block: "nearest" });
