@@ -146,7 +146,7 @@ def test_a_wrong_gradient_would_be_caught():
 def test_committed_step_equals_the_engine_step(optimizer, batch_size):
     config = run_config("interval_1d", n_points=40, hidden_units=(6, 4), depth=2,
                         activation="tanh", optimizer=optimizer, batch_size=batch_size,
-                        weight_decay=0.001, learning_rate=0.03, seed=5)
+                        weight_decay=0.001, l1=0.0005, learning_rate=0.03, seed=5)
     group = group_after(config, 9)  # inside an epoch, with optimiser state
     step = inspect_step(group.export_run("run"), group.dataset("run"))
     group.step(1)
@@ -156,6 +156,21 @@ def test_committed_step_equals_the_engine_step(optimizer, batch_size):
         np.testing.assert_allclose(w, w_engine, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(b, b_engine, rtol=1e-5, atol=1e-6)
         assert np.abs(w - before.weight).max() > 1e-4  # the step moved them: not a trivial match
+
+
+def test_adam_counts_from_new_weights():
+    """Weights set by hand restart the optimizer state: Adam's t counts from 1 again."""
+    config = run_config("sine", n_points=30, hidden_units=4, batch_size=6, optimizer="adam", seed=6)
+    group = group_after(config, 7)
+    group.set_weights("run", [(w * 0.5, b) for w, b in group.layers(["run"])["run"]])
+    group.step(2)
+    step = inspect_step(group.export_run("run"), group.dataset("run"))
+    assert step.step == 9 and step.adam_t == 3
+    group.step(1)
+    for (w, b), (w_engine, b_engine) in zip(step.new_layers, group.layers(["run"])["run"],
+                                            strict=True):
+        np.testing.assert_allclose(w, w_engine, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(b, b_engine, rtol=1e-5, atol=1e-6)
 
 
 def test_batch_follows_a_new_batch_size():
