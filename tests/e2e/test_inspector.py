@@ -140,3 +140,24 @@ def test_weights_set_elsewhere_drop_the_open_step(page, server) -> None:
     assert answer.status_code == 200, answer.text
     phase_is(page, "")  # same step, same config, other weights: that step is gone
     assert inspection(page) is None and run(page)["step"] == 10
+
+
+def test_two_inputs_have_no_preview_but_commit(page, server) -> None:
+    open_playground(page, server.url, "#dataset=blobs&n_points=60&hidden_units=3&depth=1")
+    pause(page)
+    stepped(page, 1)
+    click(page, "forward")
+    phase_is(page, "forward")
+    step = inspection(page)
+    assert len(step["inputs"]) == 2 and len(step["targets"]) == 3
+    for action, phase in [("loss", "loss"), ("backward", "backward-1"), ("backward", "backward-0"),
+                          ("update", "update"), ("preview", "preview")]:
+        click(page, action)
+        phase_is(page, phase)
+    assert "No preview" in page.locator(f"{CARD} .inspector-note").inner_text()
+    click(page, "commit")
+    page.wait_for_function(f"document.querySelector('{CARD}').dataset.committed === '2'",
+                           timeout=TIMEOUT_MS)
+    weights = rest(server, page, "weights")["layers"]
+    np.testing.assert_allclose(weights[1]["weight"], step["new_weights"]["layers"][1]["weight"],
+                               rtol=1e-5, atol=1e-6)
