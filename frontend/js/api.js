@@ -83,6 +83,8 @@ export const api = {
   deleteRun: (id) => request("DELETE", runPath(id)),
   /** Every layer's weights: {layers: [{weight, bias}, ...]}, input first. */
   weights: (id) => request("GET", `${runPath(id)}/weights`),
+  /** The run's next step opened up (float64); body {check: {layer, row, column}} or null. */
+  inspect: (id, body) => request("POST", `${runPath(id)}/inspect`, body ?? {}),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,

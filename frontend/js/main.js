@@ -25,6 +25,7 @@ import { ByHandView } from "./views/byhand.js";
 import { CaptionView } from "./views/captions.js";
 import { DigitsView } from "./views/digits.js";
 import { Fit1dView } from "./views/fit1d.js";
+import { InspectorView } from "./views/inspector.js";
 import { LossView } from "./views/loss.js";
 import { WeightEditor } from "./views/netedit.js";
 import { NetworkView } from "./views/network.js";
@@ -62,6 +63,8 @@ views.register(["2d"], new Units2dView($("units2d"), $("units2d-caption")));
 const editor = new WeightEditor($("network-editor"), $("network-edit-note"), {
   send: (layers) => session.setWeights(layers), fetchWeights: () => api.weights(store.run.id), locked });
 views.register(KINDS, new NetworkView($("network-card"), editor));
+views.register(KINDS, new InspectorView($("inspector-card"), { inspect: api.inspect, commit: () => session.step(1),
+  preview: (preview) => fit1d.setPreview(preview) }));
 
 // Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
 window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });

@@ -24,12 +24,14 @@ from models.loop import Loop
 from models.network import ModelConfig, lecture_parameter_count
 from models.pictures import region_bound_for
 from models.regions import region_map_2d
+from tests.models.lesson_one_step import check_one_step
 
 LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
 LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
           "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
-          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand"}
+          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand",
+          "one_step"}
 REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
@@ -110,6 +112,8 @@ def check_claim(lesson: dict) -> list[str]:
         failed += compare_smoothness(trainer, train(merged(config, claim["smooth_with"]), steps))
     if "by_hand" in claim:
         failed += check_by_hand(trainer, claim["by_hand"], steps)
+    if "one_step" in claim:
+        failed += check_one_step(trainer, claim["one_step"])
     return failed
 
 
@@ -289,6 +293,16 @@ def test_the_by_hand_check_fails_for_weights_that_do_not_fit() -> None:
                                               "by_hand": {**by_hand, "layers": piled}}})
     assert any("hand-set weights' loss" in problem for problem in failed), failed
     assert any("from the hand-set weights" in problem for problem in failed), failed
+
+
+def test_the_one_step_check_fails_for_a_step_too_large() -> None:
+    """At a learning rate 20x the lesson's the step overshoots: the decrease is far from
+    alpha ||g||^2 (the first-order picture holds for small steps only)."""
+    lesson = next(lesson for lesson in LESSONS if lesson["id"] == "backprop_one_step")
+    rate = 20 * lesson["config"]["training"]["learning_rate"]
+    big = merged(lesson["config"], {"training": {"learning_rate": rate}})
+    failed = check_claim({**lesson, "config": big})
+    assert any("lowered the batch loss" in problem for problem in failed), failed
 
 
 def test_an_unknown_kind_of_claim_fails() -> None:

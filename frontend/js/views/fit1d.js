@@ -16,6 +16,7 @@ export class Fit1dView {
     this.data = null;
     this.fn = null;
     this.breakpointCount = 0;
+    this.preview = null;
     plotly().newPlot(element, [], baseLayout({ xaxis: axis(), yaxis: axis() }), PLOT_CONFIG);
     if (onClick) onPlotAreaClick(element, onClick);
   }
@@ -43,6 +44,13 @@ export class Fit1dView {
     this.dataTraces = null;
     this.fn = null;
     this.stopped = null;
+    this.#draw();
+  }
+
+  /** The step inspector's fit after its step ({x, y: [per output]}), dashed over the fit; null: none. */
+  setPreview(preview) {
+    this.preview = preview ?? null;
+    this.element.dataset.preview = this.preview ? "1" : "";
     this.#draw();
   }
 
@@ -129,6 +137,13 @@ export class Fit1dView {
         });
       }
     });
+    if (this.preview) {
+      this.preview.y.forEach((curve, o) => {
+        const drawn = this.binary ? probabilityCurve(this.preview.x, curve) : { x: this.preview.x, y: curve };
+        traces.push({ type: "scatter", mode: "lines", name: `after this step${o ? ` y${o + 1}` : ""}`, x: drawn.x, y: drawn.y,
+          line: { color: COLORS.kink, width: 2.5, dash: "dash" }, hovertemplate: "after the step: %{y:.3f} at x = %{x:.3f}<extra></extra>" });
+      });
+    }
     return traces;
   }
 
