@@ -33,6 +33,7 @@ Layers = list[tuple[np.ndarray, np.ndarray]]
 DIRECTIONS = ("random", "pca", "parameters")
 CHUNK_ELEMENTS = 8_000_000  # floats per hidden activation tensor in one batched pass (64 MB)
 TRAJECTORY_LIMIT = 200  # recorded parameter vectors per run at most
+TRAJECTORY_FLOATS = 2_000_000  # and at most this many numbers (8 MB): fewer points for big nets
 
 
 def flatten(layers: Layers) -> np.ndarray:
@@ -217,9 +218,11 @@ def training_arrays(dataset, model: ModelConfig) -> tuple[np.ndarray, np.ndarray
 
 
 class Trajectory:
-    """A thinned record of a run's parameter vectors: at most `limit` (step, theta (P,)) points,
-    evenly spaced in steps (the spacing doubles each time the record fills) plus the latest one.
-    A step that goes back (a reset) or a vector of another size (a rebuild) starts it afresh."""
+    """A thinned record of a run's parameter vectors: at most `limit` (step, theta (P,)) points
+    (fewer when P is large: TRAJECTORY_FLOATS in all, at least 3), kept in float32 (the engine's
+    precision), evenly spaced in steps (the spacing doubles each time the record fills) plus the
+    latest one. A step that goes back (a reset) or a vector of another size (a rebuild) starts it
+    afresh."""
 
     def __init__(self, limit: int = TRAJECTORY_LIMIT) -> None:
         self.limit, self.gap = limit, 1
@@ -227,24 +230,29 @@ class Trajectory:
         self.points: list[np.ndarray] = []
 
     def add(self, step: int, layers: Layers) -> None:
-        vector = flatten(layers)
+        vector = flatten(layers).astype(np.float32)
         if self.steps and (step < self.steps[-1] or vector.size != self.points[-1].size):
             self.steps, self.points, self.gap = [], [], 1
-        if self.steps and (step == self.steps[-1]
-                           or (len(self.steps) > 1 and step - self.steps[-2] < self.gap)):
+        tentative = len(self.steps) > 1 and self.steps[-1] - self.steps[-2] < self.gap
+        if self.steps and (step == self.steps[-1] or tentative):
             self.steps[-1], self.points[-1] = step, vector  # the latest point moves on
             return
         self.steps.append(step)
         self.points.append(vector)
-        if len(self.steps) > self.limit:
-            keep = list(range(0, len(self.steps) - 1, 2)) + [len(self.steps) - 1]
+        while len(self.steps) > min(self.limit, max(3, TRAJECTORY_FLOATS // vector.size)):
+            self.gap *= 2  # keep the first, then each point at least gap after the last kept
+            keep = [0]
+            for index in range(1, len(self.steps) - 1):
+                if self.steps[index] - self.steps[keep[-1]] >= self.gap:
+                    keep.append(index)
+            keep.append(len(self.steps) - 1)
             self.steps = [self.steps[i] for i in keep]
             self.points = [self.points[i] for i in keep]
-            self.gap = max(2 * self.gap, (self.steps[-1] - self.steps[0]) * 2 // self.limit)
 
     def matrix(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         """(steps (T,), vectors (T, P)) of the points of this size (none of another size)."""
         pairs = [(s, p) for s, p in zip(self.steps, self.points, strict=True) if p.size == size]
         if not pairs:
             return np.zeros(0, dtype=np.int64), np.zeros((0, size))
-        return (np.array([s for s, _ in pairs], dtype=np.int64), np.stack([p for _, p in pairs]))
+        return (np.array([s for s, _ in pairs], dtype=np.int64),
+                np.stack([p for _, p in pairs]).astype(np.float64))
