@@ -5,7 +5,8 @@ Everything is in the space of the net's affine layers, (W (out, in), b (out,)) p
 eval mode (batch norm folded in with its running statistics, no dropout), flattened layer by
 layer: W row-major, then b. That is the space of `GET .../weights`, and the loss there is the one
 the engine reports (eval mode, full training set). The grid is one batched computation: every
-grid point is one "run" of the engine's batched `Network` (models/engine/batched.py), in float64.
+grid point is one "run" of the engine's batched `Network` (models/engine/batched.py), in float32
+(the engine's precision); the centre's loss and the surface's slope there in float64.
 
 Directions (Li et al. 2018, "Visualizing the loss landscape of neural nets"):
 - "random": two Gaussian directions, filter-normalised: each unit's incoming parameters (its row
@@ -114,20 +115,22 @@ def project(path: np.ndarray, centre: np.ndarray, directions: np.ndarray) -> np.
 
 
 def loss_grid(model: ModelConfig, centre: np.ndarray, directions: np.ndarray, xs: np.ndarray,
-              ys: np.ndarray, x: np.ndarray, target: np.ndarray, task: str) -> np.ndarray:
+              ys: np.ndarray, x: np.ndarray, target: np.ndarray, task: str,
+              dtype: torch.dtype = torch.float32) -> np.ndarray:
     """(len(ys), len(xs)) training loss at centre + xs[j] d_1 + ys[i] d_2 (row i is ys[i]).
 
     model: `folded_model(...)` (its first width = x's columns); x (N, in) with the features'
-    columns; target (N, out) float (one-hot for multiclass); float64 throughout. The grid points
-    are the rows of one (G*G, P) parameter matrix evaluated by the batched Network; very large
-    grids are cut into chunks of at most CHUNK_ELEMENTS activations."""
+    columns; target (N, out) float (one-hot for multiclass). The grid points are the rows of one
+    (G*G, P) parameter matrix (built in float64) evaluated by the batched Network in `dtype`:
+    float32, the engine's own precision, by default (half the time of float64); very large grids
+    are cut into chunks of at most CHUNK_ELEMENTS activations; the mean over N in float64."""
     network = Network(model)
     a, b = np.meshgrid(xs, ys)  # (Gy, Gx) each: a varies along a row
     rows = (centre[None, :] + a.reshape(-1, 1) * directions[0][None, :]
             + b.reshape(-1, 1) * directions[1][None, :])  # (G*G, P)
-    flat = torch.from_numpy(rows)
-    inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))[None]  # (1, N, in)
-    targets = torch.from_numpy(np.ascontiguousarray(target, dtype=np.float64))[None]
+    flat = torch.from_numpy(rows).to(dtype)
+    inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))[None].to(dtype)
+    targets = torch.from_numpy(np.ascontiguousarray(target, dtype=np.float64))[None].to(dtype)
     widest = max(model.widths())
     chunk = max(1, CHUNK_ELEMENTS // max(1, len(x) * widest))
     losses = []
@@ -136,7 +139,7 @@ def loss_grid(model: ModelConfig, centre: np.ndarray, directions: np.ndarray, xs
             part = flat[start:start + chunk]  # (R, P)
             out = network.forward(part, inputs.expand(len(part), -1, -1))  # (R, N, out)
             per_example = per_example_loss(task, out, targets.expand(len(part), -1, -1))
-            losses.append(per_example.mean(1))  # (R,)
+            losses.append(per_example.double().mean(1))  # (R,)
     return torch.cat(losses).numpy().reshape(len(ys), len(xs))
 
 
@@ -201,7 +204,7 @@ def landscape(model: ModelConfig, layers: Layers, x: np.ndarray, target: np.ndar
     folded = folded_model(model)
     grid = loss_grid(folded, centre, directions, offsets, offsets, x, target, task)
     centre_loss = loss_grid(folded, centre, directions, np.zeros(1), np.zeros(1), x, target,
-                            task)[0, 0]
+                            task, torch.float64)[0, 0]
     origin = (float(centre[1]), float(centre[0])) if kind == "parameters" else (0.0, 0.0)
     return Landscape(kind, offsets + origin[0], offsets + origin[1], grid,
                      (unflatten(directions[0], layers), unflatten(directions[1], layers)),

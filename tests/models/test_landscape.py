@@ -60,7 +60,7 @@ def test_the_centre_is_the_training_loss_the_engine_reports(dataset, model):
     trainer = trainer_for(dataset, **model)
     result = slice_of(trainer)
     reported = trainer.status().train_loss
-    assert result.centre_loss == pytest.approx(reported, rel=1e-5)
+    assert result.centre_loss == pytest.approx(reported, rel=1e-5)  # float64 vs the engine's 32
     assert result.loss[4, 4] == pytest.approx(reported, rel=1e-5)  # size 9: the middle point
 
 
@@ -93,7 +93,7 @@ def test_sampled_grid_points_equal_a_direct_evaluation(dataset, model):
     for i, j in [(0, 0), (6, 6), (3, 3), *rng.integers(0, 7, size=(3, 2))]:
         a, b = result.xs[j] - result.origin[0], result.ys[i] - result.origin[1]
         point = unflatten(centre + a * d1 + b * d2, layers)
-        assert result.loss[i, j] == pytest.approx(reference_loss(trainer, point), rel=1e-9)
+        assert result.loss[i, j] == pytest.approx(reference_loss(trainer, point), rel=2e-6)
 
 
 def test_random_directions_are_filter_normalised_and_seeded():
@@ -148,7 +148,7 @@ def test_two_parameter_model_is_the_exact_least_squares_surface_with_its_own_pat
     x, y = data.x_train.double().numpy()[:, 0], data.y_train.double().numpy()[:, 0]
     for i, j in [(0, 0), (10, 3), (5, 5), (2, 9)]:
         beta0, beta1 = result.xs[j], result.ys[i]
-        assert result.loss[i, j] == pytest.approx(np.mean((y - beta0 - beta1 * x) ** 2), rel=1e-9)
+        assert result.loss[i, j] == pytest.approx(np.mean((y - beta0 - beta1 * x) ** 2), rel=2e-6)
     # the slope is the gradient of the mean squared error, written out
     beta0, beta1 = betas[-1]
     residual = y - beta0 - beta1 * x
