@@ -83,6 +83,9 @@ export const api = {
   deleteRun: (id) => request("DELETE", runPath(id)),
   /** Every layer's weights: {layers: [{weight, bias}, ...]}, input first. */
   weights: (id) => request("GET", `${runPath(id)}/weights`),
+  /** The loss on a 2-D slice through the weights and the path: the wire Landscape. query:
+   * {directions?, size?, span?, seed?}. */
+  landscape: (id, query = {}) => request("GET", `${runPath(id)}/landscape?${new URLSearchParams(query)}`),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,
