@@ -24,12 +24,14 @@ from models.loop import Loop
 from models.network import ModelConfig, lecture_parameter_count
 from models.pictures import region_bound_for
 from models.regions import region_map_2d
+from tests.models.lesson_paths import PATH_CLAIMS, check_path_claims
 
 LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
 LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
           "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
-          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand"}
+          "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand",
+          *PATH_CLAIMS}  # the loss landscape's lessons: tests/models/lesson_paths.py
 REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
@@ -110,6 +112,7 @@ def check_claim(lesson: dict) -> list[str]:
         failed += compare_smoothness(trainer, train(merged(config, claim["smooth_with"]), steps))
     if "by_hand" in claim:
         failed += check_by_hand(trainer, claim["by_hand"], steps)
+    failed += check_path_claims(claim, config, steps, train, merged)
     return failed
 
 
