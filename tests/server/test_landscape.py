@@ -5,12 +5,14 @@ naming the field."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from server import landscapes
 from server.schemas.landscape import Landscape
-from tests.server.conftest import create
+from tests.server.conftest import create, server_message
 
 
 def train(client, run_id: str, steps: int) -> dict:
@@ -130,3 +132,23 @@ def test_a_grid_over_the_cost_limit_is_refused_and_the_default_shrinks(client, m
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "size"
     result = get_landscape(client, run["id"])
     assert len(result["x"]) == 21  # the largest odd size with 2000 * size^2 <= 1e6
+
+
+def test_a_watched_run_records_its_path_on_every_frame(client):
+    """Frames (not landscape requests) record the path: one request after playing sees many."""
+    run = create(client, {"model": {"hidden_units": 8}})
+    with client.websocket_connect(f"/api/runs/{run['id']}/stream") as ws:
+        frames = 0
+        ws.send_text(json.dumps({"type": "play"}))
+        while True:
+            message = server_message(ws.receive_text())
+            frames += message.type == "frame"
+            if message.type == "frame" and message.run.step >= 200 and frames >= 6:
+                break
+        ws.send_text(json.dumps({"type": "pause"}))
+        while getattr(getattr(server_message(ws.receive_text()), "run", None), "status",
+                      None) != "paused":
+            pass
+    result = get_landscape(client, run["id"], size=5)
+    steps = result["path"]["step"]
+    assert len(steps) >= 5 and steps == sorted(steps) and steps[-1] == result["step"]
