@@ -1,11 +1,9 @@
 """The "Loss landscape" card in a real browser against the real server: it draws the contour map,
 the path grows while the run plays, the current point sits at the centre (the run's weights: the
 REST weights' beta_0, beta_1 for linear regression, (0, 0) in a random slice) with the run's
-training loss, and the two-parameter model gets its arrows. Screenshot: $LANDSCAPE_SHOT."""
+training loss, and the two-parameter model gets its arrows (screenshot: landscape-linear.png)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
@@ -33,7 +31,7 @@ def wait_path_longer(page, length: int) -> None:
         timeout=TIMEOUT_MS)
 
 
-def test_linear_regression_path_grows_on_the_exact_surface(page, server):
+def test_linear_regression_path_grows_on_the_exact_surface(page, server, screenshots):
     open_playground(page, server.url, LINEAR)
     show_card(page)
     first = drawn(page)
@@ -60,8 +58,7 @@ def test_linear_regression_path_grows_on_the_exact_surface(page, server):
     assert now["centre_loss"] == pytest.approx(run(page)["train_loss"], rel=1e-5)
     names = [a["name"] for a in now["arrows"]]
     assert names == ["gradient", "velocity"]
-    if os.environ.get("LANDSCAPE_SHOT"):
-        page.screenshot(path=os.environ["LANDSCAPE_SHOT"], full_page=True)
+    page.locator("#landscape-card").screenshot(path=screenshots / "landscape-linear.png")
 
 
 def test_a_net_is_sliced_through_its_weights_and_pca_follows_its_path(page, server):
