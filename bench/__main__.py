@@ -1,4 +1,5 @@
-"""`make bench` / `python -m bench [engine|load|gpu|diagram|page|inspect ...]`: benchmarks."""
+"""`make bench` / `python -m bench [engine|load|gpu|diagram|page|inspect|landscape ...]`: run
+the benchmarks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect")
+SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect", "landscape")
 
 
 def main(argv: list[str]) -> None:

@@ -23,7 +23,7 @@ from server.docs import install_docs
 from server.edge import install_edge, json_limit_handler
 from server.errors import ApiError, api_error_handler, validation_error_handler
 from server.logs import install_run_id_filter
-from server.routes import health, inspect, options, runs, stream
+from server.routes import health, inspect, landscape, options, runs, stream
 from server.settings import Settings
 from server.static import CompressedFiles
 from server.training import Training
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_edge(app, settings)
     install_run_id_filter()
     install_docs(app, settings)
-    for module in (health, options, runs, inspect, stream):
+    for module in (health, options, runs, inspect, landscape, stream):
         app.include_router(module.router)
 
 

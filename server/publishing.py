@@ -90,6 +90,8 @@ class Publishing:
             watch.pending_rows.append(bridge.history_rows(history))
         function = NULL_FUNCTION
         if layers is not None and not record.error:
+            if status is not None:
+                record.trajectory.add(status.step, layers)  # the landscape's path
             function = self.frames.function(record, layers, group)
             self.watching.keep(record, function)
         record.rate.refresh(now)

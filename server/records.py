@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.engine import RunConfig, RunStatus
+from models.landscape import Trajectory
 from models.network import ModelConfig
 from server.slot import Slot
 
@@ -120,6 +121,7 @@ class RunRecord:
     watch: Watch = field(default_factory=Watch)
     work: Work = field(default_factory=Work)
     pace: Pace = field(default_factory=Pace)
+    trajectory: Trajectory = field(default_factory=Trajectory)  # thinned weights, for landscapes
 
     @property
     def key(self) -> GroupKey:

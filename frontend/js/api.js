@@ -85,6 +85,9 @@ export const api = {
   weights: (id) => request("GET", `${runPath(id)}/weights`),
   /** The run's next step opened up (float64); body {check: {layer, row, column}} or null. */
   inspect: (id, body) => request("POST", `${runPath(id)}/inspect`, body ?? {}),
+  /** The loss on a 2-D slice through the weights and the path: the wire Landscape. query:
+   * {directions?, size?, span?, seed?}. */
+  landscape: (id, query = {}) => request("GET", `${runPath(id)}/landscape?${new URLSearchParams(query)}`),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,

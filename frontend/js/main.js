@@ -30,6 +30,7 @@ import { LossView } from "./views/loss.js";
 import { WeightEditor } from "./views/netedit.js";
 import { NetworkView } from "./views/network.js";
 import { Plane2dView } from "./views/plane2d.js";
+import { LandscapeView } from "./views/landscape.js";
 import { KINDS, ViewRegistry, kindOf } from "./views/registry.js";
 import { StatsView } from "./views/stats.js";
 import { UnitsView } from "./views/units.js";
@@ -65,6 +66,7 @@ const editor = new WeightEditor($("network-editor"), $("network-edit-note"), {
 views.register(KINDS, new NetworkView($("network-card"), editor));
 views.register(KINDS, new InspectorView($("inspector-card"), { inspect: api.inspect, commit: () => session.step(1),
   preview: (preview) => fit1d.setPreview(preview) }));
+views.register(KINDS, new LandscapeView($("landscape-card"), { fetchSlice: api.landscape }));
 
 // Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
 window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });

@@ -25,13 +25,14 @@ from models.network import ModelConfig, lecture_parameter_count
 from models.pictures import region_bound_for
 from models.regions import region_map_2d
 from tests.models.lesson_one_step import check_one_step
+from tests.models.lesson_paths import PATH_CLAIMS, check_path_claims
 
 LESSONS_JSON = Path(__file__).resolve().parents[2] / "frontend" / "lessons.json"
 LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
           "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
           "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand",
-          "one_step"}
+          "one_step", *PATH_CLAIMS}  # the loss landscape's lessons: tests/models/lesson_paths.py
 REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
@@ -114,6 +115,7 @@ def check_claim(lesson: dict) -> list[str]:
         failed += check_by_hand(trainer, claim["by_hand"], steps)
     if "one_step" in claim:
         failed += check_one_step(trainer, claim["one_step"])
+    failed += check_path_claims(claim, config, steps, train, merged)
     return failed
 
 
