@@ -120,6 +120,8 @@ class RunRecord:
     watch: Watch = field(default_factory=Watch)
     work: Work = field(default_factory=Work)
     pace: Pace = field(default_factory=Pace)
+    unsaved: bool = True  # changed since its last save (server/saving.py)
+    saved_at: float = 0.0  # monotonic
 
     @property
     def key(self) -> GroupKey:
@@ -144,4 +146,4 @@ class RunRecord:
     def touch(self) -> None:
         """A command changed it: it counts as activity and its watchers see it at once."""
         self.last_activity = time.monotonic()
-        self.watch.dirty = self.watch.urgent = True
+        self.watch.dirty = self.watch.urgent = self.unsaved = True

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -68,13 +69,16 @@ def live_server(
     command: Sequence[str] | None = None,
     log_dir: Path | None = None,
 ) -> Iterator[LiveServer]:
-    """Run the server (default: `python -m server`) with PLAYGROUND_* settings from `env`.
+    """Run the server (default: `python -m server`) with PLAYGROUND_* settings from `env`; without
+    PLAYGROUND_DATA_DIR in `env` it keeps its runs in a fresh temp dir.
 
     The port is chosen here and passed as PLAYGROUND_PORT, the host is forced to 127.0.0.1.
     The process is stopped by PID (SIGTERM, then SIGKILL) when the block ends.
     """
     port = free_port()
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    if "PLAYGROUND_DATA_DIR" not in (env or {}):  # a server of its own sees no other's runs
+        full_env["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="playground-data-")
     full_env.update(PLAYGROUND_HOST="127.0.0.1", PLAYGROUND_PORT=str(port))
     full_env["PATH"] = f"{VENV_BIN}{os.pathsep}{full_env.get('PATH', '')}"
     argv = list(command) if command else [sys.executable, "-m", "server"]
