@@ -84,7 +84,6 @@ export const api = {
   /** Every layer's weights: {layers: [{weight, bias}, ...]}, input first. */
   weights: (id) => request("GET", `${runPath(id)}/weights`),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
-  deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,
   importCheckpoint,
 };
