@@ -1,4 +1,4 @@
-"""`make bench` / `python -m bench [engine|load|gpu|diagram|page ...]`: run the benchmarks."""
+"""`make bench` / `python -m bench [engine|load|gpu|diagram|page|persistence ...]`: benchmarks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load", "gpu", "diagram", "page")
+SUITES = ("engine", "load", "gpu", "diagram", "page", "persistence")
 
 
 def main(argv: list[str]) -> None:
