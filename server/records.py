@@ -122,6 +122,7 @@ class RunRecord:
     pace: Pace = field(default_factory=Pace)
     unsaved: bool = True  # changed since its last save (server/saving.py)
     saved_at: float = 0.0  # monotonic
+    saved_seen: float = 0.0  # its last activity when it was saved (monotonic)
 
     @property
     def key(self) -> GroupKey:

@@ -38,18 +38,19 @@ class Saving:
             if record.unsaved and (every or not record.active
                                    or now - record.saved_at >= self.settings.save_interval):
                 self.save(record, now)
+            elif _seen(record) - record.saved_seen > self.settings.run_ttl / 10:
+                self.save(record, now)  # only watched or read: its touched_at, for retention
 
     def save(self, record: RunRecord, now: float) -> None:
-        record.unsaved, record.saved_at = False, now
+        record.unsaved, record.saved_at, record.saved_seen = False, now, _seen(record)
         try:
             state = self.registry.group(record).export_run(record.id)
         except Exception:  # noqa: BLE001 - a broken run is not saved; the others are
             log.exception("a run could not be exported for saving")
             return
-        seen = max(record.last_activity, record.watch.last_watched)
+        ago = max(0.0, now - record.saved_seen)
         values = {"owner": record.owner, "config": bridge.config_dict(record.config),
-                  "step": state.step,
-                  "touched_at": datetime.now(UTC) - timedelta(seconds=max(0.0, now - seen))}
+                  "step": state.step, "touched_at": datetime.now(UTC) - timedelta(seconds=ago)}
         self.store.save(record.id, lambda: {**values, "checkpoint": save_run(state)})
 
     def forget(self, run_id: str) -> None:
@@ -82,7 +83,12 @@ class Saving:
                 log.warning("a saved run was not restored (%s: %s); it stays in the database",
                             type(error).__name__, error)
                 continue
-            record.unsaved, record.saved_at = False, now
+            record.unsaved, record.saved_at, record.saved_seen = False, now, _seen(record)
             restored += 1
         log.info("restored %d saved runs", restored)
         return restored
+
+
+def _seen(record: RunRecord) -> float:
+    """When the run was last asked about, changed or watched (monotonic)."""
+    return max(record.last_activity, record.watch.last_watched)
