@@ -120,6 +120,7 @@ class RunRecord:
     watch: Watch = field(default_factory=Watch)
     work: Work = field(default_factory=Work)
     pace: Pace = field(default_factory=Pace)
+    parent: tuple[str, int] | None = None  # a fork's origin: (run id, step)
     unsaved: bool = True  # changed since its last save (server/saving.py)
     saved_at: float = 0.0  # monotonic
     saved_seen: float = 0.0  # its last activity when it was saved (monotonic)

@@ -49,8 +49,10 @@ class Saving:
             log.exception("a run could not be exported for saving")
             return
         ago = max(0.0, now - record.saved_seen)
+        parent_id, parent_step = record.parent or (None, None)
         values = {"owner": record.owner, "config": bridge.config_dict(record.config),
-                  "step": state.step, "touched_at": datetime.now(UTC) - timedelta(seconds=ago)}
+                  "step": state.step, "touched_at": datetime.now(UTC) - timedelta(seconds=ago),
+                  "parent_id": parent_id, "parent_step": parent_step}
         self.store.save(record.id, lambda: {**values, "checkpoint": save_run(state)})
 
     def forget(self, run_id: str) -> None:
@@ -76,7 +78,8 @@ class Saving:
                 state = load_run(saved.checkpoint)
                 engine = bridge.engine_config(bridge.wire_config(state.config))
                 limits.check(engine, self.settings)
-                record = RunRecord(saved.id, engine, owner=saved.owner)
+                parent = (saved.parent_id, saved.parent_step) if saved.parent_id else None
+                record = RunRecord(saved.id, engine, owner=saved.owner, parent=parent)
                 runs.restore(record, state)
                 record.last_activity = record.watch.last_watched = now - max(0.0, age)
             except Exception as error:  # noqa: BLE001 - one bad row does not stop the others

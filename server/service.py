@@ -57,6 +57,15 @@ class RunService:
         self.budgets.check_capacity(self.registry, owner)
         return self._add(RunRecord(new_run_id(), engine, owner=owner), state)
 
+    def fork(self, run_id: str, owner: str = "") -> dict[str, Any]:
+        """A new run from this one's state now (weights, optimizer state, step, history)."""
+        source = self.registry.get(run_id)
+        self._check_trainable(source, "forked")  # a failed run's state is not to be copied
+        self.budgets.check_capacity(self.registry, owner)
+        state = self.registry.group(source).export_run(run_id)
+        return self._add(RunRecord(new_run_id(), source.config, owner=owner,
+                                   parent=(run_id, state.step)), state)
+
     def restore(self, record: RunRecord, state: Any) -> None:
         """A saved run back after a restart (server/saving.py), paused at its saved step."""
         self._add(record, state)
