@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -77,7 +78,8 @@ def live_server(
     """
     port = free_port()
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    if "PLAYGROUND_DATA_DIR" not in (env or {}):  # a server of its own sees no other's runs
+    own_data = "PLAYGROUND_DATA_DIR" not in (env or {})
+    if own_data:  # a server of its own sees no other's runs
         full_env["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="playground-data-")
     full_env.update(PLAYGROUND_HOST="127.0.0.1", PLAYGROUND_PORT=str(port))
     full_env["PATH"] = f"{VENV_BIN}{os.pathsep}{full_env.get('PATH', '')}"
@@ -95,6 +97,8 @@ def live_server(
         yield server
     finally:
         stop(process)
+        if own_data:
+            shutil.rmtree(full_env["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 
 
 def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
