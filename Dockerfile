@@ -1,4 +1,5 @@
-# nn-playground: one server process (runs live in its memory), CPU torch by default.
+# nn-playground: one server process (runs train in its memory and are saved to SQLite in the
+# /app/data volume, or to PostgreSQL by PLAYGROUND_DATABASE_URL), CPU torch by default.
 # GPU hosts: docker build --build-arg TORCH_VARIANT=cu128 -t nn-playground:gpu .
 FROM python:3.11-slim
 
@@ -22,8 +23,11 @@ COPY pyproject.toml README.md ./
 COPY models ./models
 COPY server ./server
 COPY frontend ./frontend
-RUN pip install -c constraints.txt -e .
+RUN pip install -c constraints.txt -e . \
+    && mkdir -p /app/data && chown 10001:10001 /app/data
 
+# The runs' database (SQLite, PLAYGROUND_DATA_DIR defaults to ./data): keep it across containers.
+VOLUME ["/app/data"]
 USER 10001:10001
 EXPOSE 8000
 

@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -q -c constraints.txt
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-fast lint bench setup setup-test browser clean
+.PHONY: run test test-fast lint bench setup setup-test browser postgres clean
 
 run: $(VENV)/.installed
 	$(BIN)/nn-playground serve
 
-test: $(VENV)/.installed-test browser lint
+test: $(VENV)/.installed-test browser postgres lint
 	$(BIN)/python -m pytest -q -ra
 
 # Everything but the real-browser tests, for a quick loop while developing.
@@ -43,6 +43,12 @@ browser:
 	@test -x $(CHROMIUM) || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+# Debian's PostgreSQL: the persistence tests start a throwaway cluster of it (tests/persistence).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

@@ -1,5 +1,5 @@
-"""`make bench` / `python -m bench [engine|load|gpu|diagram|page|inspect|landscape ...]`: run
-the benchmarks."""
+"""`make bench` / `python -m bench [engine|load|gpu|diagram|page|inspect|landscape|persistence
+...]`: run the benchmarks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect", "landscape")
+SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect", "landscape", "persistence")
 
 
 def main(argv: list[str]) -> None:

@@ -145,7 +145,8 @@ def exact_timing(out) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(device="cpu", log_level="warning")
+    settings = Settings(device="cpu", log_level="warning",  # a database of its own: no old runs
+                        data_dir=tempfile.mkdtemp(prefix="bench-data-"))
     port = free_port()
     server, thread = serve(settings, port)
     out = sys.stdout

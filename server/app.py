@@ -26,6 +26,7 @@ from server.logs import install_run_id_filter
 from server.routes import health, inspect, landscape, options, runs, stream
 from server.settings import Settings
 from server.static import CompressedFiles
+from server.store import RunStore, database_url, make_engine, migrate
 from server.training import Training
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,13 @@ def resolve_device(choice: str) -> str:
     return choice
 
 
+def open_store(settings: Settings) -> RunStore:
+    """The database of this server (created or migrated to the newest schema) and its writer."""
+    engine = make_engine(database_url(settings.data_dir, settings.database_url))
+    migrate(engine)
+    return RunStore(engine)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for `settings` (default: from PLAYGROUND_* environment variables)."""
     settings = settings or Settings()
@@ -58,13 +66,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.to_thread(plotly_files.warm, [PLOTLY_JS.name])
         if page_files is not None:
             await asyncio.to_thread(page_files.warm)
-        training = Training(settings, device)
+        store = await asyncio.to_thread(open_store, settings)
+        training = Training(settings, device, store)
+        await asyncio.to_thread(training.saving.restore, training.runs)  # before any request
         training.start(asyncio.get_running_loop())
         app.state.training = training
         try:
             yield
         finally:
             training.stop()
+            await asyncio.to_thread(store.close)
 
     app = FastAPI(title="nn-playground", version="0.1.0", lifespan=lifespan,
                   description="Train small PyTorch networks and watch them learn.",

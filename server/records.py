@@ -122,6 +122,10 @@ class RunRecord:
     work: Work = field(default_factory=Work)
     pace: Pace = field(default_factory=Pace)
     trajectory: Trajectory = field(default_factory=Trajectory)  # thinned weights, for landscapes
+    parent: tuple[str, int] | None = None  # a fork's origin: (run id, step)
+    unsaved: bool = True  # changed since its last save (server/saving.py)
+    saved_at: float = 0.0  # monotonic
+    saved_seen: float = 0.0  # its last activity when it was saved (monotonic)
 
     @property
     def key(self) -> GroupKey:
@@ -146,4 +150,4 @@ class RunRecord:
     def touch(self) -> None:
         """A command changed it: it counts as activity and its watchers see it at once."""
         self.last_activity = time.monotonic()
-        self.watch.dirty = self.watch.urgent = True
+        self.watch.dirty = self.watch.urgent = self.unsaved = True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -34,6 +35,7 @@ class RunService:
         self.settings, self.device = settings, device
         self.registry, self.budgets = registry, budgets
         self.frames, self.watching = frames, watching
+        self.on_delete: Callable[[str], None] = lambda run_id: None  # the store forgets it
 
     # ---- making runs ----
     def create(self, config: schemas.RunConfig, owner: str = "") -> dict[str, Any]:
@@ -54,6 +56,19 @@ class RunService:
         limits.check(engine, self.settings)
         self.budgets.check_capacity(self.registry, owner)
         return self._add(RunRecord(new_run_id(), engine, owner=owner), state)
+
+    def fork(self, run_id: str, owner: str = "") -> dict[str, Any]:
+        """A new run from this one's state now (weights, optimizer state, step, history)."""
+        source = self.registry.get(run_id)
+        self._check_trainable(source, "forked")  # a failed run's state is not to be copied
+        self.budgets.check_capacity(self.registry, owner)
+        state = self.registry.group(source).export_run(run_id)
+        return self._add(RunRecord(new_run_id(), source.config, owner=owner,
+                                   parent=(run_id, state.step)), state)
+
+    def restore(self, record: RunRecord, state: Any) -> None:
+        """A saved run back after a restart (server/saving.py), paused at its saved step."""
+        self._add(record, state)
 
     def _add(self, record: RunRecord, state: Any = None) -> dict[str, Any]:
         self.registry.add(record, state)
@@ -166,6 +181,7 @@ class RunService:
         record.work.answer(error=ApiError(404, "the run was deleted", "id"))
         self.registry.remove(record)
         self.budgets.forget(run_id)
+        self.on_delete(run_id)
 
     def _check_trainable(self, record: RunRecord, what: str = "trained") -> None:
         if record.error:
@@ -253,7 +269,7 @@ class RunService:
     def stepped(self, record: RunRecord, steps: int) -> None:
         """The thread took `steps` steps of this run: count them, finish a REST train."""
         record.rate.steps += steps
-        record.watch.dirty = True
+        record.watch.dirty = record.unsaved = True
         work = record.work
         if work.train_remaining:
             work.train_remaining = max(0, work.train_remaining - steps)

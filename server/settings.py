@@ -54,6 +54,14 @@ class Settings(BaseSettings):
                                     "and websockets in flight")
     log_level: str = "info"
 
+    # Persistence (server/store/)
+    data_dir: str = Field("data", description="folder of the SQLite database (a volume in "
+                          "Docker); relative to the working directory")
+    database_url: str = Field("", description="another database, e.g. postgresql://user@host:"
+                              "5432/db (empty: SQLite in data_dir)")
+    save_interval: float = Field(10.0, gt=0, description="s between saves of a training run "
+                                 "(paused runs are saved at once)")
+
     # HTTP edge (origin, host, bodies, headers)
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest request body, except "
                                 "a checkpoint import (max_upload_bytes); beyond: 413")

@@ -26,9 +26,11 @@ from server.errors import ApiError
 from server.frames import FrameBuilder
 from server.publishing import Publishing
 from server.registry import Registry
+from server.saving import Saving
 from server.service import RunService
 from server.settings import Settings
 from server.stepping import Stepping
+from server.store import RunStore
 from server.watching import Watching
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ SWITCH_INTERVAL = 0.0002  # s
 class Training:
     """One thread, one command queue; `runs` (the service) and `watching` are what routes call."""
 
-    def __init__(self, settings: Settings, device: str) -> None:
+    def __init__(self, settings: Settings, device: str, store: RunStore | None = None) -> None:
         self.settings, self.device = settings, device
         self.frame_interval = 1.0 / settings.frame_rate
         self.registry = Registry(device)
@@ -47,6 +49,8 @@ class Training:
         self.watching = Watching(self.registry, frames, self.deliver)
         self.runs = RunService(settings, device, self.registry, Budgets(settings), frames,
                                self.watching)
+        self.saving = Saving(settings, self.registry, store)
+        self.runs.on_delete = self.saving.forget
         self.stepping = Stepping(settings, self.registry, self.runs, self.watching)
         self.publishing = Publishing(self.registry, frames, self.watching, self.deliver,
                                      self.frame_interval)
@@ -76,6 +80,8 @@ class Training:
         self._commands.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
+            if not self._thread.is_alive():  # the tensors are ours now: save what changed
+                self.saving.due(time.monotonic(), every=True)
 
     @property
     def run_count(self) -> int:
@@ -195,6 +201,7 @@ class Training:
         self.stepping.forget()
         for record in list(self.registry.runs.values()):
             self.runs.idle(record, now)
+        self.saving.due(now)
         for group in self.registry.groups.values():  # notice divergence of unwatched runs
             playing = [r for r in group.run_ids if self.registry.runs[r].playing]
             for run_id, status in self._statuses(group, playing).items():

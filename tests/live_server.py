@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -68,13 +70,17 @@ def live_server(
     command: Sequence[str] | None = None,
     log_dir: Path | None = None,
 ) -> Iterator[LiveServer]:
-    """Run the server (default: `python -m server`) with PLAYGROUND_* settings from `env`.
+    """Run the server (default: `python -m server`) with PLAYGROUND_* settings from `env`; without
+    PLAYGROUND_DATA_DIR in `env` it keeps its runs in a fresh temp dir.
 
     The port is chosen here and passed as PLAYGROUND_PORT, the host is forced to 127.0.0.1.
     The process is stopped by PID (SIGTERM, then SIGKILL) when the block ends.
     """
     port = free_port()
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    own_data = "PLAYGROUND_DATA_DIR" not in (env or {})
+    if own_data:  # a server of its own sees no other's runs
+        full_env["PLAYGROUND_DATA_DIR"] = tempfile.mkdtemp(prefix="playground-data-")
     full_env.update(PLAYGROUND_HOST="127.0.0.1", PLAYGROUND_PORT=str(port))
     full_env["PATH"] = f"{VENV_BIN}{os.pathsep}{full_env.get('PATH', '')}"
     argv = list(command) if command else [sys.executable, "-m", "server"]
@@ -91,6 +97,8 @@ def live_server(
         yield server
     finally:
         stop(process)
+        if own_data:
+            shutil.rmtree(full_env["PLAYGROUND_DATA_DIR"], ignore_errors=True)
 
 
 def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:

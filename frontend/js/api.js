@@ -81,6 +81,7 @@ export const api = {
   /** A partial config; answers {run, applied: "live" | "rebuilt" | "data"}. */
   patchRun: (id, partial) => request("PATCH", runPath(id), partial),
   deleteRun: (id) => request("DELETE", runPath(id)),
+  forkRun: (id) => request("POST", `${runPath(id)}/fork`),
   /** Every layer's weights: {layers: [{weight, bias}, ...]}, input first. */
   weights: (id) => request("GET", `${runPath(id)}/weights`),
   /** The run's next step opened up (float64); body {check: {layer, row, column}} or null. */
@@ -89,7 +90,6 @@ export const api = {
    * {directions?, size?, span?, seed?}. */
   landscape: (id, query = {}) => request("GET", `${runPath(id)}/landscape?${new URLSearchParams(query)}`),
   /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
-  deleteRunOnExit: (id) => fetch(runPath(id), { method: "DELETE", keepalive: true }).catch(() => {}),
   downloadCheckpoint,
   importCheckpoint,
 };

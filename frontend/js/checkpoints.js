@@ -59,8 +59,7 @@ export class Checkpoints {
   /** Copy a run where it stands (weights, optimiser state, step) into a new run for this page. */
   async fork(runId) {
     try {
-      const { blob } = await api.downloadCheckpoint(runId);
-      this.onLoaded(await api.importCheckpoint(blob), null);
+      this.onLoaded(await api.forkRun(runId), null); // the server copies it and keeps its parent
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       this.onError(`The run could not be copied: ${error.message}`);

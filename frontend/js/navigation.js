@@ -3,6 +3,7 @@
 // and starting runs with the words for a refusal. Addresses are read and written by state/hash.js;
 // runs are created by the session. No DOM of its own.
 import { ApiError } from "./api.js";
+import { keptRunId } from "./session.js";
 import { onAddressChange, writeHash } from "./state/hash.js";
 
 export class Navigation {
@@ -24,6 +25,7 @@ export class Navigation {
   /**
    * Show what an address {config, lesson, watch, view} describes: join the watched run, or start a
    * run from its config (an address with no config: its lesson's, at load the first lesson's).
+   * At load, a tab that had a run of its own reopens it (a reload keeps its run).
    */
   async follow({ config, lesson, watch, view }, { atLoad = false } = {}) {
     if (watch) {
@@ -37,7 +39,11 @@ export class Navigation {
     const fallback = atLoad || !fromLink ? this.store.lessons[0]?.id : null;
     this.openLesson(fromLink ? lesson : (lesson ?? fallback));
     this.toggles.restore(view);
-    await this.start(fromLink ? config : this.store.findLesson(this.store.lesson)?.config ?? {});
+    const wanted = fromLink ? config : this.store.findLesson(this.store.lesson)?.config ?? {};
+    const kept = atLoad ? keptRunId() : null;
+    if (kept) return this.session.resume(kept, wanted);
+    await this.start(wanted);
+    return undefined;
   }
 
   /** A lesson chosen (null: free play): a new history entry, and the lesson's run. */

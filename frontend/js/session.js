@@ -1,9 +1,29 @@
-// The run this page streams: its own (created over REST, deleted when the page closes, created again
-// with the same config when the server has forgotten it) or someone else's that it only watches
-// (never created, never deleted here; when it is gone, the page is told so). No DOM and no Plotly.
+// The run this page streams: its own (created over REST, kept by the server across restarts and
+// by this tab across reloads, deleted when the page replaces it, created again with the same config
+// when the server has forgotten it) or someone else's that it only watches (never created, never
+// deleted here; when it is gone, the page is told so). No DOM and no Plotly.
 import { api, ApiError, streamUrl } from "./api.js";
 import { RunSocket } from "./socket.js";
 import { clientMessage } from "./state/messages.js";
+
+const KEPT = "nn-playground.run"; // sessionStorage: this tab's own run, which a reload reopens
+
+/** The id of this tab's own run before the page (re)loaded, or null. */
+export function keptRunId() {
+  try {
+    return sessionStorage.getItem(KEPT);
+  } catch {
+    return null; // storage refused (a sandboxed frame): every load starts a run
+  }
+}
+
+function keep(id) {
+  try {
+    sessionStorage.setItem(KEPT, id);
+  } catch {
+    // storage refused: a reload starts a fresh run
+  }
+}
 
 /**
  * handlers: onMessage(message) for snapshot/frame/error/deleted; onConnection(state, info) with
@@ -21,6 +41,7 @@ export class RunSession {
     this.socket = null;
     this.checking = false;
     this.recreating = false;
+    this.fallbackConfig = null; // a resumed run's config from the address, until its snapshot
   }
 
   /** True while this page watches a run it did not create (a shared live view). */
@@ -33,6 +54,15 @@ export class RunSession {
     const run = await api.createRun(config ?? {});
     this.#watch(run.id, true);
     return run;
+  }
+
+  /**
+   * Reopen this tab's own run by id (a reload): no run is created; when the server does not know
+   * it (deleted, expired), a fresh run with `config` starts, as after a restart that lost it.
+   */
+  resume(id, config) {
+    this.fallbackConfig = config ?? null;
+    this.#watch(id, true);
   }
 
   /** Replace the current run by a new one (the old one is deleted if it was ours, best effort). */
@@ -78,12 +108,10 @@ export class RunSession {
     this.socket?.retryNow();
   }
 
-  /** Stop streaming and free our run on the server (the page is closing; its hash keeps the
-   * config). A watched run is left alone: it belongs to whoever shared it. */
+  /** Stop streaming (the page is closing or reloading). Our run stays on the server, saved: a
+   * reload reopens it, and the server pauses it when nobody watches and deletes it after run_ttl. */
   close() {
     this.socket?.close();
-    const own = this.#ownRunId();
-    if (own) api.deleteRunOnExit(own);
   }
 
   #ownRunId() {
@@ -98,6 +126,7 @@ export class RunSession {
     this.socket?.close();
     this.runId = id;
     this.owned = owned;
+    if (owned) keep(id);
     this.socket = new RunSocket(streamUrl(id), {
       onMessage: (message) => this.#message(id, message),
       onState: (state, info) => this.#socketState(id, state, info),
@@ -142,7 +171,7 @@ export class RunSession {
   async #recreate() {
     if (this.recreating) return;
     this.recreating = true;
-    const config = this.currentConfig() ?? {};
+    const config = this.currentConfig() ?? this.fallbackConfig ?? {};
     try {
       await this.start(config);
       this.onConnection("recreated", {});

@@ -66,6 +66,14 @@ async def import_run(request: Request, training: TrainingDep,
     return json_response(run, 201)
 
 
+@router.post("/{run_id}/fork", response_model=Run, status_code=201,
+             responses={**NOT_FOUND, **LIMITS, **CONFLICT})
+async def fork_run(run_id: RunId, request: Request, training: TrainingDep) -> Response:
+    """A new run that continues from this run's state now; the original goes on unchanged."""
+    run = await training.call(training.runs.fork, run_id, client_address(request))
+    return json_response(run, 201)
+
+
 @router.get("/{run_id}", response_model=Run, responses=NOT_FOUND)
 async def get_run(run_id: RunId, training: TrainingDep) -> Response:
     return json_response(await training.call(training.runs.get, run_id))

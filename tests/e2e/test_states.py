@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.e2e
 
 
 def _start(port: int, log_path) -> subprocess.Popen:
+    """A server with an empty database of its own: it knows no run (test_persistence.py restarts
+    one on the same data)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PLAYGROUND_HOST": "127.0.0.1",
-           "PLAYGROUND_PORT": str(port)}
+           "PLAYGROUND_PORT": str(port),
+           "PLAYGROUND_DATA_DIR": tempfile.mkdtemp(prefix="playground-data-")}
     with open(log_path, "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", "server"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
@@ -80,7 +84,10 @@ def test_a_full_server_shows_its_message_and_a_retry_works(browser):
             assert refused.status_code == 429
             assert refused.json()["detail"] in second.locator("#banner").inner_text()
 
-            first.close()  # a closed tab frees its run
+            kept = run_id(first)
+            first.close()  # a closed tab keeps its run (a reload reopens it): deleting frees it
+            assert api(server.url).get(f"/api/runs/{kept}").status_code == 200
+            assert api(server.url).delete(f"/api/runs/{kept}").status_code == 204
             second.wait_for_timeout(300)
             second.locator("#banner button", has_text="Try again").click()
             second.wait_for_function("window.playground.snapshots >= 1", timeout=20_000)
