@@ -31,19 +31,25 @@ def wait_path_longer(page, length: int) -> None:
         timeout=TIMEOUT_MS)
 
 
-def test_linear_regression_path_grows_on_the_exact_surface(page, server, screenshots):
-    open_playground(page, server.url, LINEAR)
-    show_card(page)
-    first = drawn(page)
-    assert first["kind"] == "parameters"
+def played_and_drawn(page, points: int) -> dict:
+    """Play until the path has more than `points` points, pause, and return the card's drawing of
+    the paused step."""
     page.click("#play")
-    wait_path_longer(page, 5)
+    wait_path_longer(page, points)
     pause(page)
     step = run(page)["step"]
     page.wait_for_function(
         f"(document.getElementById('plot-landscape').drawn || {{}}).step === {step}",
         timeout=TIMEOUT_MS)
-    now = drawn(page)
+    return drawn(page)
+
+
+def test_linear_regression_path_grows_on_the_exact_surface(page, server, screenshots):
+    open_playground(page, server.url, LINEAR)
+    show_card(page)
+    first = drawn(page)
+    assert first["kind"] == "parameters"
+    now = played_and_drawn(page, 5)
     assert len(now["path"]["step"]) > len(first["path"]["step"])
     (layer,) = rest(server, page, "weights")["layers"]
     assert now["centre"] == pytest.approx([layer["bias"][0], layer["weight"][0][0]], abs=1e-9)
@@ -65,14 +71,7 @@ def test_a_net_is_sliced_through_its_weights_and_pca_follows_its_path(page, serv
     open_playground(page, server.url, NET)
     show_card(page)
     assert drawn(page)["kind"] == "random"
-    page.click("#play")
-    wait_path_longer(page, 4)
-    pause(page)
-    step = run(page)["step"]
-    page.wait_for_function(
-        f"(document.getElementById('plot-landscape').drawn || {{}}).step === {step}",
-        timeout=TIMEOUT_MS)
-    now = drawn(page)
+    now = played_and_drawn(page, 4)
     assert now["centre"] == [0, 0] and now["path"]["x"][-1] == pytest.approx(0, abs=1e-6)
     assert now["centre_loss"] == pytest.approx(run(page)["train_loss"], rel=1e-5)
     assert now["arrows"] == []
