@@ -136,7 +136,8 @@ def run_static(run_id: str, config: RunConfig, device: str) -> dict[str, Any]:
 
 def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
              steps_per_second: float, linear_regions: int | None,
-             error: str | None = None, pace: float | None = None) -> dict[str, Any]:
+             error: str | None = None, pace: float | None = None, title: str | None = None,
+             parent: tuple[str, int] | None = None) -> dict[str, Any]:
     """The wire Run: `static` (from run_static) and the run's current state."""
     diverged = status.diverged
     return {
@@ -152,6 +153,8 @@ def run_view(static: dict[str, Any], status: RunStatus, playing: bool,
         "linear_regions": None if diverged else linear_regions,
         "steps_per_second": round(float(steps_per_second), 1),
         "pace": pace,
+        "title": title,
+        "parent": None if parent is None else {"id": parent[0], "step": int(parent[1])},
     }
 
 

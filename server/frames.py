@@ -61,7 +61,7 @@ class FrameBuilder:
         """The wire Run of `record` as it stands."""
         return bridge.run_view(record.static, record.status, record.playing,
                                record.rate.per_second, record.linear_regions, record.error,
-                               record.pace.rate)
+                               record.pace.rate, record.title, record.parent)
 
     def function(self, record: RunRecord, layers: list, group: RunGroup) -> FunctionView:
         """The run's function picture at `layers` (b"null" for a diverged or failed run)."""

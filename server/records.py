@@ -123,6 +123,7 @@ class RunRecord:
     pace: Pace = field(default_factory=Pace)
     trajectory: Trajectory = field(default_factory=Trajectory)  # thinned weights, for landscapes
     parent: tuple[str, int] | None = None  # a fork's origin: (run id, step)
+    title: str | None = None  # the name its user gave it (PATCH title); None: unnamed
     unsaved: bool = True  # changed since its last save (server/saving.py)
     saved_at: float = 0.0  # monotonic
     saved_seen: float = 0.0  # its last activity when it was saved (monotonic)

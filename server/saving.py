@@ -50,7 +50,8 @@ class Saving:
             return
         ago = max(0.0, now - record.saved_seen)
         parent_id, parent_step = record.parent or (None, None)
-        values = {"owner": record.owner, "config": bridge.config_dict(record.config),
+        values = {"owner": record.owner, "title": record.title,
+                  "config": bridge.config_dict(record.config),
                   "step": state.step, "touched_at": datetime.now(UTC) - timedelta(seconds=ago),
                   "parent_id": parent_id, "parent_step": parent_step}
         self.store.save(record.id, lambda: {**values, "checkpoint": save_run(state)})
@@ -79,7 +80,8 @@ class Saving:
                 engine = bridge.engine_config(bridge.wire_config(state.config))
                 limits.check(engine, self.settings)
                 parent = (saved.parent_id, saved.parent_step) if saved.parent_id else None
-                record = RunRecord(saved.id, engine, owner=saved.owner, parent=parent)
+                record = RunRecord(saved.id, engine, owner=saved.owner, parent=parent,
+                                   title=saved.title)
                 runs.restore(record, state)
                 record.last_activity = record.watch.last_watched = now - max(0.0, age)
             except Exception as error:  # noqa: BLE001 - one bad row does not stop the others

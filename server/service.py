@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from models.configs import change_kind
 from models.engine import RunConfig, WeightsError, load_run, save_run
-from server import bridge, limits, schemas
+from server import bridge, limits, schemas, titles
 from server.budgets import Budgets
 from server.errors import ApiError
 from server.frames import FrameBuilder
@@ -64,6 +64,7 @@ class RunService:
         self.budgets.check_capacity(self.registry, owner)
         state = self.registry.group(source).export_run(run_id)
         return self._add(RunRecord(new_run_id(), source.config, owner=owner,
+                                   title=titles.copied(source.title),
                                    parent=(run_id, state.step)), state)
 
     def restore(self, record: RunRecord, state: Any) -> None:
@@ -134,8 +135,11 @@ class RunService:
         """Training settings apply live, new custom points keep the weights ("data"), anything
         else rebuilds from the seeds; limits, budgets and the rebuild rate are checked first."""
         record = self.registry.get(run_id)
+        changes = patch.model_dump(exclude_unset=True)
+        if titles.retitle(record, changes):  # a name alone changes nothing else
+            return {"run": self.get(run_id), "applied": "none"}
         merged = bridge.config_dict(record.config)
-        for section, values in patch.model_dump(exclude_unset=True).items():
+        for section, values in changes.items():
             if values is not None:
                 merged[section].update(values)
         try:
@@ -259,10 +263,7 @@ class RunService:
             self.budgets.check_training(self.registry, record)
         work = record.work
         work.train_remaining = min(work.train_remaining + steps, self.settings.max_steps_per_call)
-        if wait:
-            work.waiters.append(future)
-        else:
-            future.set_result(None)
+        work.waiters.append(future) if wait else future.set_result(None)
         record.touch()
         return future
 

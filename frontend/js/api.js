@@ -78,6 +78,8 @@ export const api = {
   /** The lessons (frontend/lessons.json): [{id, title, section, text, try, view, config, claim}]. */
   lessons: () => request("GET", "/lessons.json"),
   createRun: (config) => request("POST", "/api/runs", config),
+  /** Which of these runs the server has: {runs: [Run], missing: [id]} (ids in the body). */
+  lookupRuns: (ids) => request("POST", "/api/runs/lookup", { ids }),
   /** A partial config; answers {run, applied: "live" | "rebuilt" | "data"}. */
   patchRun: (id, partial) => request("PATCH", runPath(id), partial),
   deleteRun: (id) => request("DELETE", runPath(id)),
@@ -89,7 +91,6 @@ export const api = {
   /** The loss on a 2-D slice through the weights and the path: the wire Landscape. query:
    * {directions?, size?, span?, seed?}. */
   landscape: (id, query = {}) => request("GET", `${runPath(id)}/landscape?${new URLSearchParams(query)}`),
-  /** A DELETE that outlives the page (keepalive), so a closed tab frees its run at once. */
   downloadCheckpoint,
   importCheckpoint,
 };

@@ -6,6 +6,7 @@ import { Controls } from "./controls.js";
 import { CustomPoints } from "./custom.js";
 import { bindKeys } from "./keys.js";
 import { fillLessonSelect, renderLesson } from "./lessons.js";
+import { MyRuns } from "./myruns.js";
 import { Navigation } from "./navigation.js";
 import { Notices } from "./notices.js";
 import { PaceControl } from "./pace.js";
@@ -77,6 +78,7 @@ const session = new RunSession({
   onMessage: route,
   onConnection: (...args) => states.connection(...args),
   currentConfig: () => store.run?.config ?? null,
+  isNamed: (id) => store.run?.id === id && Boolean(store.run.title),
 });
 const controls = new Controls($("controls"), { onChange: onControl });
 const checkpoints = new Checkpoints({ save: $("checkpoint-save"), file: $("checkpoint-file") }, {
@@ -91,6 +93,8 @@ const sharing = new Sharing({
 }, { session, notices, currentConfig: () => store.run?.config ?? null,
   startOwn: (config) => (config ? navigation.start(config) : navigation.chooseLesson(store.lessons[0].id)),
   makeCopy: (id) => checkpoints.fork(id) });
+const myRuns = new MyRuns({ button: $("myruns"), box: $("myruns-box"), list: $("myruns-list"), status: $("myruns-status") },
+  { session, datasetTitle: (name) => store.dataset(name)?.title ?? name, open: openOwnRun });
 const states = new RunStates({ notices, session, sharing, restart: (config) => navigation.start(config) });
 const toggles = new ViewToggles({ loss, fit1d, plane }, () => saveHash());
 addViewToggles(toggles, { loss, fit1d, plane });
@@ -109,6 +113,7 @@ function drawSnapshot(snapshot) {
   document.body.dataset.mode = kindOf(data);
   document.body.dataset.task = data.task;
   sharing.update();
+  if (myRuns.isOpen) myRuns.refresh();
   views.setData(kindOf(data), snapshot);
   controls.clearErrors();
   controls.setTrainingSize(data.train.x.length);
@@ -206,6 +211,14 @@ function adoptRun(run, fileName) {
   sharing.update();
   const what = fileName ? `Loaded ${fileName}` : "Your own copy";
   notices.change("loaded", `${what}: training continues from step ${run.step.toLocaleString("en-US")}.`);
+}
+
+/** One of this browser's runs ("My runs") in this tab; the run shown before stays. */
+function openOwnRun(run) {
+  ["checkpoint", "gone", "watching"].forEach((key) => notices.hide(key));
+  openLesson(null);
+  session.open(run.id);
+  sharing.update();
 }
 
 function openLesson(id) {

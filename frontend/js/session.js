@@ -1,10 +1,11 @@
-// The run this page streams: its own (created over REST, kept by the server across restarts and
-// by this tab across reloads, deleted when the page replaces it, created again with the same config
-// when the server has forgotten it) or someone else's that it only watches (never created, never
+// The run this page streams: its own (created over REST, kept by the server across restarts, by
+// this tab across reloads and in "My runs" (state/runlist.js), deleted when the page replaces it
+// unless it is named, created again with the same config when the server has forgotten it) or someone else's that it only watches (never created, never
 // deleted here; when it is gone, the page is told so). No DOM and no Plotly.
 import { api, ApiError, streamUrl } from "./api.js";
 import { RunSocket } from "./socket.js";
 import { clientMessage } from "./state/messages.js";
+import { forgetRun, rememberRun } from "./state/runlist.js";
 
 const KEPT = "nn-playground.run"; // sessionStorage: this tab's own run, which a reload reopens
 
@@ -29,13 +30,15 @@ function keep(id) {
  * handlers: onMessage(message) for snapshot/frame/error/deleted; onConnection(state, info) with
  * state one of connecting, open, reconnecting, unreachable, recreated, closed, and "gone" (a
  * watched run was deleted or expired: nothing is retried); currentConfig() the config of the run
- * shown (the store holds the run; a re-creation after a server restart uses its config).
+ * shown (the store holds the run; a re-creation after a server restart uses its config);
+ * isNamed(id) true when that run has a title (it is kept when the page moves on).
  */
 export class RunSession {
-  constructor({ onMessage, onConnection, currentConfig }) {
+  constructor({ onMessage, onConnection, currentConfig, isNamed = () => false }) {
     this.onMessage = onMessage;
     this.onConnection = onConnection;
     this.currentConfig = currentConfig;
+    this.isNamed = isNamed;
     this.runId = null;
     this.owned = true; // false while watching someone else's run
     this.socket = null;
@@ -65,11 +68,11 @@ export class RunSession {
     this.#watch(id, true);
   }
 
-  /** Replace the current run by a new one (the old one is deleted if it was ours, best effort). */
+  /** Replace the current run by a new one (the old one is deleted if it was ours and unnamed). */
   async replace(config) {
     const old = this.#ownRunId();
     const run = await this.start(config);
-    if (old) api.deleteRun(old).catch(() => {});
+    this.#drop(old, run.id);
     return run;
   }
 
@@ -77,14 +80,19 @@ export class RunSession {
   adopt(run) {
     const old = this.#ownRunId();
     this.#watch(run.id, true);
-    if (old && old !== run.id) api.deleteRun(old).catch(() => {});
+    this.#drop(old, run.id);
+  }
+
+  /** Switch to another run of this browser's own ("My runs"); the one shown so far is kept. */
+  open(id) {
+    if (id !== this.runId || !this.owned) this.#watch(id, true);
   }
 
   /** Stream someone else's run by id: no run is created, and it is never deleted from here. */
   watchShared(id) {
     const old = this.#ownRunId();
     this.#watch(id, false);
-    if (old && old !== id) api.deleteRun(old).catch(() => {});
+    this.#drop(old, id);
   }
 
   /** Play at most stepsPerSecond steps per second (null or omitted: as fast as it goes). */
@@ -118,6 +126,13 @@ export class RunSession {
     return this.owned ? this.runId : null;
   }
 
+  // The page moved on from our run `old` to `now`: delete it (best effort) unless it is named.
+  #drop(old, now) {
+    if (!old || old === now || this.isNamed(old)) return;
+    forgetRun(old);
+    api.deleteRun(old).catch(() => {});
+  }
+
   #send(message) {
     return this.socket ? this.socket.send(message) : false;
   }
@@ -126,7 +141,10 @@ export class RunSession {
     this.socket?.close();
     this.runId = id;
     this.owned = owned;
-    if (owned) keep(id);
+    if (owned) {
+      keep(id);
+      rememberRun(id);
+    }
     this.socket = new RunSocket(streamUrl(id), {
       onMessage: (message) => this.#message(id, message),
       onState: (state, info) => this.#socketState(id, state, info),
@@ -172,6 +190,7 @@ export class RunSession {
     if (this.recreating) return;
     this.recreating = true;
     const config = this.currentConfig() ?? this.fallbackConfig ?? {};
+    forgetRun(this.runId); // the server forgot it
     try {
       await this.start(config);
       this.onConnection("recreated", {});

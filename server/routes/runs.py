@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request, Response
 
+from server import titles
 from server.deps import SettingsDep, TrainingDep
 from server.errors import ApiError
 from server.responses import CONFLICT, INVALID, LIMITS, MALFORMED, NOT_FOUND, json_response
@@ -22,6 +23,8 @@ from server.schemas import (
     Run,
     RunConfig,
     RunConfigPatch,
+    RunList,
+    RunLookup,
     TrainRequest,
     Weights,
     WeightsInput,
@@ -64,6 +67,12 @@ async def import_run(request: Request, training: TrainingDep,
         chunks.append(chunk)
     run = await training.call(training.runs.import_file, b"".join(chunks), client_address(request))
     return json_response(run, 201)
+
+
+@router.post("/lookup", response_model=RunList)
+async def lookup_runs(lookup: RunLookup, training: TrainingDep) -> Response:
+    """Which of these runs this server has ("My runs"): ids go in the body, never in a URL."""
+    return json_response(await training.call(titles.lookup, training.runs.get, lookup.ids))
 
 
 @router.post("/{run_id}/fork", response_model=Run, status_code=201,

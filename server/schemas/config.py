@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -43,6 +44,18 @@ OptimizerName = Literal[OPTIMIZER_NAMES]  # type: ignore[valid-type]
 FeatureName = Literal[FEATURE_NAMES]  # type: ignore[valid-type]
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Coordinate = Annotated[float, Field(ge=USER_POINT_RANGE[0], le=USER_POINT_RANGE[1])]
+
+
+MAX_TITLE = 100
+
+
+def _plain_title(title: str) -> str:
+    if any(ord(char) < 32 or ord(char) == 127 for char in title):
+        raise PydanticCustomError("title", "a title has no control characters (tabs, newlines)")
+    return title.strip()
+
+
+Title = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_plain_title)]
 
 
 class Strict(BaseModel):
@@ -181,6 +194,9 @@ class RunConfigPatch(Strict):
     dataset: DatasetPatch | None = None  # type: ignore[valid-type]
     model: ModelPatch | None = None  # type: ignore[valid-type]
     training: TrainingPatch | None = None  # type: ignore[valid-type]
+    title: Title | None = Field(None, description="the run's name in \"My runs\" (at most "
+                                f"{MAX_TITLE} characters; \"\" or null: unnamed); changes "
+                                "nothing else")
 
 
 class TrainRequest(Strict):

@@ -12,6 +12,13 @@ from server.schemas.config import RunConfig, Strict
 Task = Literal["regression", "binary", "multiclass"]
 
 
+class Parent(BaseModel):
+    """A fork's origin."""
+
+    id: str
+    step: int
+
+
 class Run(BaseModel):
     id: str
     config: RunConfig
@@ -48,6 +55,11 @@ class Run(BaseModel):
         default_factory=list, description="[fan_in, fan_out] per Linear: parameter_count = sum "
                                           "(fan_in + 1) * fan_out + batch_norm_parameters")
     batch_norm_parameters: int = Field(0, description="gamma and beta of every normalised unit")
+    title: str | None = Field(None, description="the name its user gave it (PATCH `title`); "
+                              "null: unnamed")
+    parent: Parent | None = Field(None, description="a fork's origin: the run and the step it "
+                                  "was copied at; null for a run made from a config or a file")
+
 
 
 class PatchResult(BaseModel):
@@ -111,3 +123,16 @@ class WeightsInput(Strict):
 class WeightsResult(BaseModel):
     run: Run
     optimizer_reset: bool = Field(description="always true: the optimizer state starts afresh")
+
+
+MAX_LOOKUP = 50  # the page remembers at most this many runs
+
+
+class RunLookup(Strict):
+    ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        max_length=MAX_LOOKUP, description="run ids, e.g. those a browser remembers")
+
+
+class RunList(BaseModel):
+    runs: list[Run] = Field(description="the runs this server has among `ids`, in their order")
+    missing: list[str] = Field(description="the ids it does not know (deleted or expired)")

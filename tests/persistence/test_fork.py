@@ -47,3 +47,18 @@ def test_a_fork_continues_from_its_parent_and_remembers_it(database) -> None:
             np.testing.assert_allclose(got["weight"], w, rtol=1e-5, atol=1e-6)
             np.testing.assert_allclose(got["bias"], b, rtol=1e-5, atol=1e-6)
     assert parents(database)[fork["id"]] == (parent, 30, 45)
+
+
+def test_a_title_and_a_forks_parent_come_back_after_a_restart(database) -> None:
+    settings = settings_for(database)
+    with TestClient(create_app(settings)) as client:
+        parent = client.post("/api/runs", json=CONFIG).json()["id"]
+        client.patch(f"/api/runs/{parent}", json={"title": "named before the restart"})
+        client.post(f"/api/runs/{parent}/train", json={"steps": 7})
+        fork = client.post(f"/api/runs/{parent}/fork").json()["id"]
+        client.patch(f"/api/runs/{fork}", json={"title": "its copy"})
+    with TestClient(create_app(settings)) as client:
+        got = {run_id: client.get(f"/api/runs/{run_id}").json() for run_id in (parent, fork)}
+    assert got[parent]["title"] == "named before the restart" and got[parent]["parent"] is None
+    assert got[fork]["title"] == "its copy"
+    assert got[fork]["parent"] == {"id": parent, "step": 7}
