@@ -7,7 +7,8 @@ import importlib
 import logging
 import sys
 
-SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect", "landscape", "persistence")
+SUITES = ("engine", "load", "gpu", "diagram", "page", "inspect", "landscape", "persistence",
+          "gradients")
 
 
 def main(argv: list[str]) -> None:

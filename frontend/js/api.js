@@ -90,6 +90,8 @@ export const api = {
   inspect: (id, body) => request("POST", `${runPath(id)}/inspect`, body ?? {}),
   /** The loss on a 2-D slice through the weights and the path: the wire Landscape. query:
    * {directions?, size?, span?, seed?}. */
+  /** Per-layer gradient and activation statistics of the run's next step: the wire Gradients. */
+  gradients: (id) => request("GET", `${runPath(id)}/gradients`),
   landscape: (id, query = {}) => request("GET", `${runPath(id)}/landscape?${new URLSearchParams(query)}`),
   downloadCheckpoint,
   importCheckpoint,

@@ -32,6 +32,7 @@ import { WeightEditor } from "./views/netedit.js";
 import { NetworkView } from "./views/network.js";
 import { Plane2dView } from "./views/plane2d.js";
 import { LandscapeView } from "./views/landscape.js";
+import { GradientsView } from "./views/gradients.js";
 import { KINDS, ViewRegistry, kindOf } from "./views/registry.js";
 import { StatsView } from "./views/stats.js";
 import { UnitsView } from "./views/units.js";
@@ -68,6 +69,7 @@ views.register(KINDS, new NetworkView($("network-card"), editor));
 views.register(KINDS, new InspectorView($("inspector-card"), { inspect: api.inspect, commit: () => session.step(1),
   preview: (preview) => fit1d.setPreview(preview) }));
 views.register(KINDS, new LandscapeView($("landscape-card"), { fetchSlice: api.landscape }));
+views.register(KINDS, new GradientsView($("gradients-card"), { fetchStats: api.gradients }));
 
 // Opt-in drawing-cost figures for the bench and the browser tests: start(), then read().
 window.playgroundTiming = Object.freeze({ start: () => views.enableTiming(), read: () => views.timingReport() });

@@ -1,5 +1,6 @@
 """REST for the step inspector: POST /api/runs/{id}/inspect opens up the run's next training
-step (server/inspecting.py); committing it is POST /api/runs/{id}/train with steps 1."""
+step (server/inspecting.py); committing it is POST /api/runs/{id}/train with steps 1. GET
+/api/runs/{id}/gradients summarises that step per layer, live (server/gradients.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 
-from server import inspecting
+from server import gradients, inspecting
 from server.deps import TrainingDep
 from server.responses import CONFLICT, INVALID, MALFORMED, NOT_FOUND, json_response
 from server.routes.runs import RunId
-from server.schemas.inspect import Inspection, InspectRequest
+from server.schemas.inspect import Gradients, Inspection, InspectRequest
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], responses=MALFORMED)
 
@@ -26,3 +27,12 @@ async def inspect_run(run_id: RunId, training: TrainingDep,
     check = request.check if request is not None else None
     return json_response(await training.call(inspecting.inspect, training.runs.registry,
                                              run_id, check))
+
+
+@router.get("/{run_id}/gradients", response_model=Gradients, responses={**NOT_FOUND, **CONFLICT})
+async def run_gradients(run_id: RunId, training: TrainingDep) -> Response:
+    """Per layer, for the step the run takes next: the norms of the weights, the gradient and
+    the update, the spread and histograms of the activations and of dL/df, dead units. Read
+    while it plays, too. 409 for a diverged or failed run, batch norm or dropout."""
+    return json_response(await training.call(gradients.gradients, training.runs.registry,
+                                             run_id))

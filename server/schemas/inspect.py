@@ -88,3 +88,40 @@ class Inspection(BaseModel):
     new_weights: Weights = Field(description="the weights after this step, as GET .../weights")
     preview: Preview | None = Field(description="null for data with more than one input")
     check: CheckResult | None
+
+
+class Histogram(BaseModel):
+    edges: list[float] = Field(description="bin edges (bins + 1), symmetric about 0, or from 0 "
+                                           "for values never below 0")
+    counts: list[int] = Field(description="values per bin")
+
+
+class LayerGradients(BaseModel):
+    """One layer (a Linear and its activation) on the batch of the next step; norms are over
+    Omega_k and beta_k together."""
+
+    name: str = Field(description="layer 1 ... layer K-1, output")
+    shape: list[int] = Field(description="Omega_k's [D_k, D_{k-1}]")
+    weight_norm: float
+    grad_norm: float = Field(description="||dL/dtheta_k|| of the batch's mean loss")
+    update_norm: float = Field(description="||change_k|| the optimizer makes this step")
+    update_ratio: float | None = Field(description="update_norm / weight_norm (null: zero "
+                                                   "weights)")
+    pre_std: float = Field(description="spread of f_k over examples and units")
+    post_std: float = Field(description="spread of h_k = a[f_k] (output: f_K)")
+    grad_pre_std: float = Field(description="spread of dL/df_k")
+    dead: float | None = Field(description="hidden layers: fraction of units whose activation "
+                                           "is 0 for every example of the batch")
+    post: Histogram = Field(description="h_k")
+    grad_pre: Histogram = Field(description="dL/df_k")
+
+
+class Gradients(BaseModel):
+    """GET /api/runs/{id}/gradients: the next step's per-layer statistics, nothing changed."""
+
+    step: int = Field(description="the run's step before this update")
+    batch: int = Field(description="examples in the step's batch")
+    loss: float = Field(description="the batch's mean loss")
+    optimizer: str
+    init: str
+    layers: list[LayerGradients] = Field(description="input side first; the last is the output")

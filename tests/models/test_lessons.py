@@ -24,6 +24,7 @@ from models.loop import Loop
 from models.network import ModelConfig, lecture_parameter_count
 from models.pictures import region_bound_for
 from models.regions import region_map_2d
+from tests.models.lesson_init import check_init_at_depth
 from tests.models.lesson_one_step import check_one_step
 from tests.models.lesson_paths import PATH_CLAIMS, check_path_claims
 
@@ -32,7 +33,8 @@ LESSONS = json.loads(LESSONS_JSON.read_text())
 CLAIMS = {"steps", "kinks", "max_train_loss", "max_error_noise_free", "more_regions_than",
           "diverges", "loss_rougher_than", "min_accuracy", "matches_least_squares",
           "regions_2d", "accuracy_without", "shared_kinks", "smooth_with", "by_hand",
-          "one_step", *PATH_CLAIMS}  # the loss landscape's lessons: tests/models/lesson_paths.py
+          "one_step", "init_at_depth",  # tests/models/lesson_init.py
+          *PATH_CLAIMS}  # the loss landscape's lessons: tests/models/lesson_paths.py
 REGION_GRID = 60  # grid points per axis for counting 2-D linear regions by activation pattern
 
 
@@ -115,6 +117,8 @@ def check_claim(lesson: dict) -> list[str]:
         failed += check_by_hand(trainer, claim["by_hand"], steps)
     if "one_step" in claim:
         failed += check_one_step(trainer, claim["one_step"])
+    if "init_at_depth" in claim:
+        failed += check_init_at_depth(config, claim["init_at_depth"], steps, train, merged)
     failed += check_path_claims(claim, config, steps, train, merged)
     return failed
 

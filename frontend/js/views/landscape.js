@@ -3,13 +3,12 @@
 // the current point at the centre. A two-parameter net (linear regression) is drawn in beta_0 and
 // beta_1 themselves, the exact loss surface, with arrows: the negative gradient, the momentum's
 // velocity, Adam's step (its per-parameter scale written out). While the card is on screen it asks
-// for a new slice whenever the run has moved, at most REFRESH_MS apart and never more often than
-// COST_FACTOR times the last answer's round trip (a large net's slice is expensive).
+// for a new slice whenever the run has moved (views/poller.js: at most 4 a second, and less for a
+// net whose slice is expensive).
 // A view of the registry (views/registry.js); it fetches through the function it is given.
+import { Poller } from "./poller.js";
 import { COLORS, PLOT_CONFIG, axis, baseLayout, plotly } from "./theme.js";
 
-const REFRESH_MS = 250; // at most 4 slices per second while it trains
-const COST_FACTOR = 8;
 const ARROW_SHARE = 0.3; // the longest arrow spans this share of the window
 const ARROWS = { gradient: "#db2777", velocity: "#117733", adam: "#D55E00" };
 const SUB = { beta_0: "β₀", beta_1: "β₁" };
@@ -36,74 +35,34 @@ export class LandscapeView {
   /** element: the card; fetchSlice(runId, query) answers the wire Landscape. */
   constructor(element, { fetchSlice }) {
     this.element = element;
-    this.fetchSlice = fetchSlice;
     this.plot = element.querySelector(".landscape-plot");
     this.caption = element.querySelector(".landscape-caption");
     this.choice = element.querySelector(".landscape-directions");
-    this.visible = false;
-    new IntersectionObserver((entries) => {
-      this.visible = entries.some((e) => e.isIntersecting);
-      this.#poke();
-    }).observe(element);
-    this.choice.addEventListener("change", () => { this.fetchedStep = null; this.#poke(); });
+    this.poller = new Poller(element, {
+      fetch: (runId) => fetchSlice(runId, this.choice.value === "auto" ? {} : { directions: this.choice.value }),
+      key: () => this.choice.value,
+      onAnswer: (slice) => this.#draw(slice),
+      onError: (error) => { this.caption.textContent = error.message; },
+      onStopped: () => { this.caption.textContent = "The run diverged or failed: its loss is not finite here."; },
+    });
+    this.choice.addEventListener("change", () => this.poller.refresh());
     plotly().newPlot(this.plot, [], this.#layout(["", ""]), PLOT_CONFIG);
     this.reset();
   }
 
   reset() {
-    clearTimeout(this.timer);
-    Object.assign(this, { runId: null, step: null, status: null, fetchedStep: null, busy: false,
-      nextAt: 0, timer: null, slice: null });
+    this.poller.reset();
+    this.slice = null;
     this.caption.textContent = "Waiting for a run…";
   }
 
   setData({ run }) {
     this.reset();
-    this.#follow(run);
+    this.poller.follow(run);
   }
 
   update({ run }) {
-    if (run) this.#follow(run);
-  }
-
-  #follow(run) {
-    this.runId = run.id;
-    this.step = run.step;
-    this.status = run.status;
-    this.#poke();
-  }
-
-  /** Fetch when the run moved, the card shows, nothing is in flight and the pause is over. */
-  #poke() {
-    clearTimeout(this.timer);
-    if (!this.visible || !this.runId || this.busy) return;
-    if (this.status === "diverged" || this.status === "failed") {
-      this.caption.textContent = "The run diverged or failed: its loss is not finite here.";
-      return;
-    }
-    const key = `${this.step}:${this.choice.value}`;
-    if (this.fetchedStep === key) return;
-    const wait = this.nextAt - performance.now();
-    if (wait > 0) { this.timer = setTimeout(() => this.#poke(), wait); return; }
-    this.#fetch(key);
-  }
-
-  async #fetch(key) {
-    const runId = this.runId;
-    const started = performance.now();
-    this.busy = true;
-    const query = this.choice.value === "auto" ? {} : { directions: this.choice.value };
-    try {
-      const slice = await this.fetchSlice(runId, query);
-      if (runId === this.runId) { this.fetchedStep = key; this.#draw(slice); }
-    } catch (error) {
-      if (runId === this.runId) { this.fetchedStep = key; this.caption.textContent = error.message; }
-    } finally {
-      const took = performance.now() - started;
-      this.busy = false;
-      this.nextAt = performance.now() + Math.max(REFRESH_MS - took, COST_FACTOR * took);
-      this.#poke();
-    }
+    if (run) this.poller.follow(run);
   }
 
   #draw(slice) {
